@@ -1,0 +1,71 @@
+import { ConnectionError } from './errors.js'
+import type { ModelMeta } from './meta.js'
+import type { QueryState, ResolvedExpr } from './state.js'
+
+/** SQL text and its bound parameters. */
+export interface CompiledSql {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+}
+
+/** One column assignment of an UPDATE: a column value or an expression. */
+export interface Assignment {
+  readonly column: string
+  readonly attname: string
+  readonly value: unknown
+  readonly expr?: ResolvedExpr
+}
+
+/**
+ * What core needs from a database connection; `@strata/query` implements it and registers one
+ * per configured alias in `connect()`. Core never sees SQL or a driver.
+ */
+export interface Engine {
+  readonly alias: string
+  /** Runs a SELECT and returns rows shaped by `state.result` (instances or plain rows). */
+  select(state: QueryState): Promise<unknown[]>
+  /** Streams the same rows in chunks without keeping them. */
+  stream(state: QueryState, chunkSize: number): AsyncIterable<unknown>
+  /** `SELECT COUNT(*)` over the query. */
+  count(state: QueryState): Promise<number>
+  /** Whether the query has a row. */
+  exists(state: QueryState): Promise<boolean>
+  /** Computes aggregates over the query, keyed as given. */
+  aggregate(state: QueryState, aggregates: ReadonlyMap<string, ResolvedExpr>): Promise<Record<string, unknown>>
+  /** Updates the matching rows; returns how many. */
+  update(state: QueryState, assignments: readonly Assignment[]): Promise<number>
+  /** Deletes the matching rows without cascading; returns how many. */
+  delete(state: QueryState): Promise<number>
+  /** Inserts rows (values by attname); returns the primary keys in order when the model generates them. */
+  insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options?: { ignoreConflicts?: boolean }): Promise<unknown[]>
+  /** Compiles the SELECT without running it. */
+  compile(state: QueryState): CompiledSql
+  /** Runs `fn` in a transaction (a savepoint when nested). */
+  atomic<T>(fn: () => Promise<T>): Promise<T>
+}
+
+const ENGINES = new Map<string, Engine>()
+
+/** Makes an engine available under its alias (called by `connect()`). */
+export function registerEngine(engine: Engine): void {
+  ENGINES.set(engine.alias, engine)
+}
+
+/** Forgets an engine (called by `db.close()`). */
+export function unregisterEngine(engine: Engine): void {
+  if (ENGINES.get(engine.alias) === engine) ENGINES.delete(engine.alias)
+}
+
+/** The engine for `alias` (default `'default'`); a clear error before `connect()`. */
+export function getEngine(alias = 'default'): Engine {
+  const e = ENGINES.get(alias)
+  if (!e) {
+    const known = [...ENGINES.keys()]
+    throw new ConnectionError(
+      known.length === 0
+        ? 'No database is connected: call connect() from @strata/query first'
+        : `No database named ${JSON.stringify(alias)}; configured: ${known.join(', ')}`,
+    )
+  }
+  return e
+}

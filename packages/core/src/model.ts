@@ -1,0 +1,367 @@
+import * as persistence from './persistence.js'
+import { getEngine } from './engine.js'
+import { FieldError, RelationNotLoaded, TypeMismatchError, ValidationError, type MultipleObjectsReturned, type ObjectDoesNotExist } from './errors.js'
+import { describe, type Field } from './fields/field.js'
+import { ForeignKey, RelatedField } from './fields/relation.js'
+import { CharField, DateTimeField } from './fields/scalar.js'
+import { Manager } from './manager.js'
+import { type ModelClassLike, ModelMeta, type ModelOptions } from './meta.js'
+import type { QuerySet } from './queryset.js'
+import type { CreateInput, FieldsShape, InstanceData, MODEL, ModelBrand, Models, PkType, RowData } from './types.js'
+
+/** Per-instance bookkeeping, kept off the enumerable data. */
+export interface InstanceState {
+  /** True until the row is saved or when it was built in memory. */
+  adding: boolean
+  /** The database alias the row came from or was saved to. */
+  db: string | undefined
+  /** Loaded related objects by relation name. */
+  cache: Map<string, unknown> | null
+}
+
+/** The symbol under which instance state is kept. */
+export const STATE: unique symbol = Symbol.for('strata.instance-state') as never
+
+/** Options of `save()`. */
+export interface SaveOptions {
+  /** Only these fields are written (an UPDATE). */
+  updateFields?: readonly string[]
+  using?: string
+  forceInsert?: boolean
+  forceUpdate?: boolean
+}
+
+/** The methods every model instance has. */
+export interface ModelInstance<N extends string = string, F = unknown> {
+  readonly [MODEL]: ModelBrand<N, F>
+  /** The primary key, whatever the field is called. */
+  pk: PkType<F>
+  /** Inserts or updates the row. Does not validate (call `fullClean()` for that). */
+  save(options?: SaveOptions): Promise<void>
+  /** Deletes the row, following `onDelete` of every relation that points here. */
+  delete(options?: { using?: string }): Promise<DeleteResult>
+  /** Reloads the fields (or some of them) from the database. */
+  refreshFromDb(options?: { fields?: readonly string[]; using?: string }): Promise<void>
+  /** Checks every field (type, null, blank, maxLength, choices, validators) without touching the database. */
+  cleanFields(options?: { exclude?: readonly string[] }): void
+  /** `cleanFields()` plus uniqueness checks against the database; throws `ValidationError`. */
+  fullClean(options?: { exclude?: readonly string[]; validateUnique?: boolean }): Promise<void>
+  /** Plain data: column attributes by name. */
+  toJSON(): RowData<F>
+  /** True for the same model and primary key (an unsaved instance equals only itself). */
+  equals(other: unknown): boolean
+  /** Fetches and caches a forward relation so that reading it no longer throws. */
+  load<K extends string & keyof this>(name: K): Promise<this[K]>
+}
+
+/** The instance type of a model with name `N` and fields `F`. */
+export type Instance<N extends string, F> = ModelInstance<N, F> & InstanceData<F>
+
+/** The registered type for `N` (the user's class), or the base instance type. */
+export type Resolved<N extends string, Fallback> = N extends keyof Models ? Models[N] : Fallback
+
+/** The result of a delete: rows deleted in all, and by model name. */
+export interface DeleteResult {
+  total: number
+  perModel: Record<string, number>
+}
+
+/** The class `model()` returns; extend it to add methods. */
+export interface ModelClass<N extends string, F> {
+  new (...args: {} extends CreateInput<F> ? [data?: CreateInput<F>] : [data: CreateInput<F>]): Instance<N, F>
+  /** Metadata: fields, table, options and relations. */
+  readonly meta: ModelMeta
+  /** The default manager: `Post.objects.filter(...)`. */
+  readonly objects: Manager<Resolved<N, Instance<N, F>>>
+  /** Raised by `get()` when no row matches. */
+  readonly DoesNotExist: typeof ObjectDoesNotExist
+  /** Raised by `get()` when several rows match. */
+  readonly MultipleObjectsReturned: typeof MultipleObjectsReturned
+}
+
+type AnyModel = ModelBase & Record<string, unknown>
+
+const MANAGERS = new WeakMap<object, Manager<unknown>>()
+
+/** The runtime base of every model class. */
+export class ModelBase {
+  declare [STATE]: InstanceState
+  static meta: ModelMeta
+
+  /** The default manager. */
+  static get objects(): Manager<unknown> {
+    const cls = this as unknown as ModelClassLike
+    let m = MANAGERS.get(cls)
+    if (!m) {
+      adoptClass(cls)
+      m = new Manager(cls)
+      MANAGERS.set(cls, m)
+    }
+    return m
+  }
+
+  static get DoesNotExist(): typeof ObjectDoesNotExist {
+    return this.meta.DoesNotExist
+  }
+
+  static get MultipleObjectsReturned(): typeof MultipleObjectsReturned {
+    return this.meta.MultipleObjectsReturned
+  }
+
+  constructor(data: Record<string, unknown> = {}) {
+    const meta = (this.constructor as typeof ModelBase).meta
+    adoptClass(this.constructor as unknown as ModelClassLike)
+    Object.defineProperty(this, STATE, { value: { adding: true, db: undefined, cache: null }, writable: true, enumerable: false })
+    if (typeof data !== 'object' || data === null) throw new TypeMismatchError(`${meta.name}() expects an object of field values, got ${describe(data)}`, { model: meta.name })
+    const self = this as unknown as AnyModel
+    const used = new Set<string>()
+    for (const field of meta.fields) {
+      if (!field.concrete) {
+        if (Object.hasOwn(data, field.name)) throw new FieldError(`${meta.name}(): many-to-many ${field.name} cannot be set on construction; use .${field.name}.set() after saving`, { model: meta.name, field: field.name })
+        continue
+      }
+      if (field instanceof ForeignKey && Object.hasOwn(data, field.name)) {
+        if (Object.hasOwn(data, field.attname)) throw new FieldError(`${meta.name}(): give ${field.name} or ${field.attname}, not both`, { model: meta.name, field: field.name })
+        used.add(field.name)
+        self[field.attname] = null
+        self[field.name] = data[field.name]
+        continue
+      }
+      if (Object.hasOwn(data, field.attname)) {
+        used.add(field.attname)
+        self[field.attname] = data[field.attname]
+      } else {
+        const d = field.getDefault()
+        self[field.attname] = d === undefined ? (field instanceof CharField ? '' : null) : d
+      }
+    }
+    for (const key of Object.keys(data)) {
+      if (!used.has(key) && !(meta.pk.name === key) && !meta.fields.some((f) => f.concrete && f.attname === key))
+        throw new FieldError(`${meta.name}() got an unexpected field ${JSON.stringify(key)}. Fields are: ${meta.fields.map((f) => f.name).join(', ')}`, {
+          model: meta.name,
+          field: key,
+        })
+    }
+  }
+
+  /** The primary key, whatever the field is called. */
+  get pk(): unknown {
+    return (this as unknown as AnyModel)[(this.constructor as typeof ModelBase).meta.pk.attname]
+  }
+
+  set pk(value: unknown) {
+    ;(this as unknown as AnyModel)[(this.constructor as typeof ModelBase).meta.pk.attname] = value
+  }
+
+  /** Inserts or updates the row (see `ModelInstance.save`). */
+  async save(options: SaveOptions = {}): Promise<void> {
+    const { saveInstance } = persistence
+    await saveInstance(this, options)
+  }
+
+  /** Deletes the row and what cascades from it. */
+  async delete(options: { using?: string } = {}): Promise<DeleteResult> {
+    const meta = (this.constructor as typeof ModelBase).meta
+    if (this.pk === null || this.pk === undefined)
+      throw new FieldError(`${meta.name} object can't be deleted because its ${meta.pk.name} attribute is not set`, { model: meta.name })
+    const qs = (meta.cls as unknown as { objects: Manager<unknown> }).objects.using(options.using ?? this[STATE].db).filter({ pk: this.pk } as never)
+    const result = await (qs as QuerySet<unknown>).delete()
+    this.pk = null
+    this[STATE].adding = true
+    return result
+  }
+
+  /** Reloads fields from the database. */
+  async refreshFromDb(options: { fields?: readonly string[]; using?: string } = {}): Promise<void> {
+    const meta = (this.constructor as typeof ModelBase).meta
+    if (options.fields && options.fields.length === 0) return
+    const fields = (options.fields ?? meta.concreteFields.map((f) => f.attname)).map((n) => {
+      if (n.includes('__')) throw new FieldError(`refreshFromDb() fields cannot contain lookups ("${n}")`, { model: meta.name })
+      const f = meta.getField(n)
+      if (!f.concrete) throw new FieldError(`${meta.name}.${n} has no column to reload`, { model: meta.name, field: n })
+      return f
+    })
+    const manager = (meta.cls as unknown as { objects: Manager<unknown> }).objects
+    const fresh = (await manager.using(options.using ?? this[STATE].db).filter({ pk: this.pk } as never).get()) as AnyModel
+    const self = this as unknown as AnyModel
+    for (const f of fields) {
+      self[f.attname] = fresh[f.attname]
+      if (f instanceof ForeignKey) this[STATE].cache?.delete(f.name)
+    }
+  }
+
+  /** Field validation without the database. */
+  cleanFields(options: { exclude?: readonly string[] } = {}): void {
+    const meta = (this.constructor as typeof ModelBase).meta
+    const errors: Record<string, string[]> = {}
+    const self = this as unknown as AnyModel
+    for (const field of meta.concreteFields) {
+      if (options.exclude?.includes(field.name) || field.options.editable === false && field.dbGenerated) continue
+      let value = self[field.attname]
+      if (field.dbGenerated && (value === null || value === undefined)) continue
+      if (field instanceof DateTimeField && (field.options.autoNow || field.options.autoNowAdd) && value === null) continue
+      const fieldErrors: string[] = []
+      if (value !== null && value !== undefined && !(field instanceof RelatedField)) {
+        try {
+          value = field.clean(value)
+        } catch (e) {
+          fieldErrors.push(e instanceof Error ? e.message : String(e))
+        }
+      }
+      if (fieldErrors.length === 0) fieldErrors.push(...field.validate(value))
+      if (fieldErrors.length) errors[field.name] = fieldErrors
+    }
+    if (Object.keys(errors).length) throw new ValidationError(errors, { model: meta.name })
+  }
+
+  /** Field validation plus uniqueness against the database. */
+  async fullClean(options: { exclude?: readonly string[]; validateUnique?: boolean } = {}): Promise<void> {
+    const meta = (this.constructor as typeof ModelBase).meta
+    let errors: Record<string, string[]> = {}
+    try {
+      this.cleanFields(options)
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e
+      errors = { ...e.errors }
+    }
+    if (options.validateUnique !== false) {
+      const { uniqueErrors } = persistence
+      for (const [k, v] of Object.entries(await uniqueErrors(this, options.exclude ?? [], Object.keys(errors)))) {
+        errors[k] = [...(errors[k] ?? []), ...v]
+      }
+    }
+    if (Object.keys(errors).length) throw new ValidationError(errors, { model: meta.name })
+  }
+
+  /** Plain data of the row's columns. */
+  toJSON(): Record<string, unknown> {
+    const meta = (this.constructor as typeof ModelBase).meta
+    const out: Record<string, unknown> = {}
+    const self = this as unknown as AnyModel
+    for (const f of meta.fields) if (f.concrete) out[f.attname] = self[f.attname]
+    return out
+  }
+
+  /** Same model and same saved primary key. */
+  equals(other: unknown): boolean {
+    if (other === this) return true
+    if (!(other instanceof ModelBase)) return false
+    const a = (this.constructor as typeof ModelBase).meta
+    const b = (other.constructor as typeof ModelBase).meta
+    return a === b && this.pk !== null && this.pk !== undefined && this.pk === other.pk
+  }
+
+  /** Fetches a forward relation and caches it. */
+  async load(name: string): Promise<unknown> {
+    const meta = (this.constructor as typeof ModelBase).meta
+    const field = meta.field(name)
+    if (!(field instanceof ForeignKey) || field.name !== name)
+      throw new FieldError(`${meta.name}.${name} is not a foreign key or one-to-one relation`, { model: meta.name, field: name })
+    const key = (this as unknown as AnyModel)[field.attname]
+    let value: unknown = null
+    if (key !== null && key !== undefined) {
+      meta.resolve()
+      const manager = (field.target.cls as unknown as { objects: Manager<unknown> }).objects
+      value = await manager.using(this[STATE].db).get({ pk: key } as never)
+    }
+    cacheRelation(this, name, value)
+    return value
+  }
+
+  /** `<Post: First Post>`, as in Django's repr. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const meta = (this.constructor as typeof ModelBase).meta
+    const text = Object.hasOwn(this.constructor.prototype, 'toString') || this.toString !== ModelBase.prototype.toString ? this.toString() : `${meta.name} object (${String(this.pk)})`
+    return `<${meta.name}: ${text}>`
+  }
+
+  toString(): string {
+    const meta = (this.constructor as typeof ModelBase).meta
+    return `${meta.name} object (${String(this.pk)})`
+  }
+}
+
+/** Stores a loaded related object. */
+export function cacheRelation(instance: ModelBase, name: string, value: unknown): void {
+  const st = instance[STATE]
+  if (!st.cache) st.cache = new Map()
+  st.cache.set(name, value)
+}
+
+/** Records a user subclass as the class instances are made from. */
+function adoptClass(cls: ModelClassLike): void {
+  const meta = cls.meta
+  if (!meta.cls || (meta.cls !== cls && Object.prototype.isPrototypeOf.call(meta.cls, cls))) meta.cls = cls
+}
+
+/** Builds an instance from database values (already converted to JS types) without defaults. */
+export function hydrate(meta: ModelMeta, values: Record<string, unknown>, db: string | undefined): ModelBase {
+  const obj = Object.create(meta.cls.prototype) as ModelBase
+  Object.defineProperty(obj, STATE, { value: { adding: false, db, cache: null }, writable: true, enumerable: false })
+  return Object.assign(obj, values)
+}
+
+function defineRelationAccessors(cls: typeof ModelBase, meta: ModelMeta): void {
+  for (const field of meta.fields) {
+    if (!(field instanceof ForeignKey)) continue
+    const { name, attname } = field
+    Object.defineProperty(cls.prototype, name, {
+      configurable: true,
+      enumerable: false,
+      get(this: ModelBase & Record<string, unknown>) {
+        const key = this[attname]
+        const cache = this[STATE].cache
+        if (cache?.has(name)) {
+          const v = cache.get(name) as ModelBase | null
+          if (v === null ? key === null || key === undefined : v.pk === key) return v
+        }
+        if (key === null || key === undefined) return null
+        throw new RelationNotLoaded(
+          `${meta.name}.${name} is not loaded. Use selectRelated('${name}') in the query, or await instance.load('${name}') first.`,
+          { model: meta.name, field: name },
+        )
+      },
+      set(this: ModelBase & Record<string, unknown>, value: unknown) {
+        if (value === null || value === undefined) {
+          this[attname] = null
+          cacheRelation(this, name, null)
+          return
+        }
+        if (!(value instanceof ModelBase))
+          throw new TypeMismatchError(`${meta.name}.${name} must be a model instance or null, got ${describe(value)}`, { model: meta.name, field: name })
+        meta.resolve()
+        const vm = (value.constructor as typeof ModelBase).meta
+        if (vm !== field.target) throw new TypeMismatchError(`${meta.name}.${name} must be a ${field.target.name} instance, got a ${vm.name}`, { model: meta.name, field: name })
+        this[attname] = value.pk ?? null
+        cacheRelation(this, name, value)
+      },
+    })
+  }
+}
+
+/**
+ * Defines a model: `class Post extends model('Post', { title: f.char({ maxLength: 100 }) }) {}`.
+ * Add `declare module '@strata/core' { interface Models { Post: Post } }` so relations by name resolve.
+ */
+export function model<const N extends string, F extends FieldsShape>(name: N, fields: F, options: ModelOptions = {}): ModelClass<N, F> {
+  const meta = new ModelMeta(name, fields as unknown as Record<string, Field>, options)
+  const parent = options.extends as unknown as typeof ModelBase | undefined
+  const Base = parent && parent.prototype instanceof ModelBase ? parent : ModelBase
+  const cls = { [name]: class extends Base {} }[name]! as typeof ModelBase
+  Object.defineProperty(cls, 'meta', { value: meta, writable: false, enumerable: false })
+  meta.cls = cls as unknown as ModelClassLike
+  defineRelationAccessors(cls, meta)
+  return cls as unknown as ModelClass<N, F>
+}
+
+/** Makes a model class for metadata that was not defined with `model()` (join tables). */
+export function classFor(meta: ModelMeta): ModelClassLike {
+  if (meta.cls) return meta.cls
+  const cls = { [meta.name]: class extends ModelBase {} }[meta.name]! as typeof ModelBase
+  Object.defineProperty(cls, 'meta', { value: meta, writable: false, enumerable: false })
+  meta.cls = cls as unknown as ModelClassLike
+  defineRelationAccessors(cls, meta)
+  return meta.cls
+}
+
+export { getEngine }

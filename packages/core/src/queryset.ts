@@ -1,0 +1,427 @@
+import { type Engine, getEngine, type CompiledSql } from './engine.js'
+import { FieldError, TypeMismatchError } from './errors.js'
+import { FieldRef, isExpression, OrderBy, type QNode, type Expression } from './expressions.js'
+import { describe } from './fields/field.js'
+import { ForeignKey, ManyToManyField } from './fields/relation.js'
+import type { ModelMeta } from './meta.js'
+import type { DeleteResult } from './model.js'
+import { resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
+import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, WhereNode } from './state.js'
+import type { AnnotationResults, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
+import type { RowData, FieldsOf, UpdateInput, CreateInput } from './types.js'
+import * as ops from './persistence.js'
+
+/** Django's cap on rows fetched by `get()` to report "more than 20". */
+const MAX_GET_RESULTS = 21
+
+/** The initial state of a model's QuerySet. */
+export function initialState(meta: ModelMeta): QueryState {
+  return {
+    meta,
+    where: null,
+    order: null,
+    reversed: false,
+    offset: 0,
+    limit: null,
+    annotations: new Map(),
+    hidden: new Set(),
+    values: null,
+    groupByValues: false,
+    result: 'instances',
+    distinct: false,
+    empty: false,
+    using: undefined,
+    calls: 0,
+  }
+}
+
+/** A lookup object or a Q, as `filter()` takes. */
+export type FilterInput = Record<string, unknown> | QNode
+
+/**
+ * A lazy, immutable query over a model. `M` is the instance type (for lookups), `R` the row
+ * type it yields, `A` the annotations added so far. Awaiting it runs the query once and caches
+ * the rows.
+ */
+export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterable<R> {
+  /** Marks QuerySets for `__in` subqueries across package copies. */
+  readonly isQuerySet = true
+  readonly #state: QueryState
+  #cache: R[] | null = null
+  #pending: Promise<R[]> | null = null
+
+  constructor(state: QueryState) {
+    this.#state = state
+  }
+
+  /** The immutable query description (for the compiler and tools). */
+  get state(): QueryState {
+    return this.#state
+  }
+
+  /** The model's metadata. */
+  get meta(): ModelMeta {
+    return this.#state.meta
+  }
+
+  #clone<R2 = R, A2 = A>(changes: Partial<QueryState>): QuerySet<M, R2, A2> {
+    return new QuerySet<M, R2, A2>({ ...this.#state, ...changes })
+  }
+
+  #ctx(call = this.#state.calls): ResolveContext {
+    return { annotations: this.#state.annotations, call }
+  }
+
+  #checkNotSliced(what: string): void {
+    if (this.#state.limit !== null || this.#state.offset > 0) throw new TypeMismatchError(`Cannot ${what} a query once a slice has been taken.`, { model: this.meta.name })
+  }
+
+  get #engine(): Engine {
+    return getEngine(this.#state.using ?? 'default')
+  }
+
+  // ---- chainable -------------------------------------------------------------------------
+
+  /** A copy of this QuerySet (fresh cache). */
+  all(): QuerySet<M, R, A> {
+    return this.#clone({})
+  }
+
+  /** Keeps rows matching every lookup (and every Q given). */
+  filter<const L extends object>(lookups: Lookups<M, L, A>): QuerySet<M, R, A>
+  filter(...conditions: QNode[]): QuerySet<M, R, A>
+  filter(...conditions: FilterInput[]): QuerySet<M, R, A> {
+    return this.#addWhere(conditions, false)
+  }
+
+  /** Drops rows matching all the lookups. */
+  exclude<const L extends object>(lookups: Lookups<M, L, A>): QuerySet<M, R, A>
+  exclude(...conditions: QNode[]): QuerySet<M, R, A>
+  exclude(...conditions: FilterInput[]): QuerySet<M, R, A> {
+    return this.#addWhere(conditions, true)
+  }
+
+  #addWhere(conditions: readonly FilterInput[], negate: boolean): QuerySet<M, R, A> {
+    this.#checkNotSliced('filter')
+    const call = this.#state.calls + 1
+    const ctx = this.#ctx(call)
+    const children = conditions.map((c) => resolveWhere(this.meta, c, ctx))
+    let node: WhereNode = children.length === 1 ? children[0]! : { type: 'tree', connector: 'AND', negated: false, children }
+    if (negate) node = { type: 'tree', connector: 'AND', negated: true, children: [node] }
+    const where: WhereNode = this.#state.where ? { type: 'tree', connector: 'AND', negated: false, children: [this.#state.where, node] } : node
+    return this.#clone({ where, calls: call })
+  }
+
+  /** Replaces the ordering: `'-pubDate'`, `'author__name'`, `'?'`, or `F('x').desc()`. */
+  orderBy(...fields: (string | OrderBy | Expression)[]): QuerySet<M, R, A> {
+    this.#checkNotSliced('reorder')
+    const ctx = this.#ctx()
+    const order: OrderTerm[] = fields.map((f) => {
+      if (f === '?') return { expr: 'random', descending: false, nulls: {} }
+      if (typeof f === 'string') {
+        const { expr, descending } = resolveOrderName(this.meta, f, ctx)
+        return { expr, descending, nulls: {} }
+      }
+      if (f instanceof OrderBy) return { expr: resolveExpression(this.meta, f.expression, ctx), descending: f.descending, nulls: f.nulls }
+      if (isExpression(f)) return { expr: resolveExpression(this.meta, f, ctx), descending: false, nulls: {} }
+      throw new TypeMismatchError(`orderBy() takes field names or expressions, got ${describe(f)}`, { model: this.meta.name })
+    })
+    return this.#clone({ order, reversed: false })
+  }
+
+  /** Flips the ordering (the model's default ordering included). */
+  reverse(): QuerySet<M, R, A> {
+    this.#checkNotSliced('reverse')
+    return this.#clone({ reversed: !this.#state.reversed })
+  }
+
+  /** Rows `start` (inclusive) to `end` (exclusive), like `qs[start:end]`. */
+  slice(start: number, end?: number): QuerySet<M, R, A> {
+    if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < 0)))
+      throw new TypeMismatchError('slice() takes non-negative integers (negative indexing is not supported)', { model: this.meta.name })
+    const s = this.#state
+    const offset = s.offset + start
+    let limit: number | null = end === undefined ? (s.limit === null ? null : Math.max(0, s.limit - start)) : Math.max(0, end - start)
+    if (s.limit !== null && limit !== null) limit = Math.min(limit, Math.max(0, s.limit - start))
+    return this.#clone({ offset, limit })
+  }
+
+  /** Removes duplicate rows (`SELECT DISTINCT`). */
+  distinct(): QuerySet<M, R, A> {
+    return this.#clone({ distinct: true })
+  }
+
+  /** A QuerySet that matches nothing and never queries. */
+  none(): QuerySet<M, R, A> {
+    return this.#clone({ empty: true })
+  }
+
+  /** Runs on the database configured under `alias`. */
+  using(alias: string | undefined): QuerySet<M, R, A> {
+    return this.#clone({ using: alias })
+  }
+
+  /** Adds computed values to each row (`Count('comment')` groups by the row). */
+  annotate<const X extends Record<string, Expression>>(annotations: CheckAnnotations<M, X, A>): QuerySet<M, R & AnnotationResults<M, X, A>, A & AnnotationResults<M, X, A>> {
+    return this.#annotate(annotations as Record<string, Expression>, false)
+  }
+
+  /** Like `annotate()`, but the values are only usable in filters and ordering, not returned. */
+  alias<const X extends Record<string, Expression>>(annotations: CheckAnnotations<M, X, A>): QuerySet<M, R, A & AnnotationResults<M, X, A>> {
+    return this.#annotate(annotations as Record<string, Expression>, true)
+  }
+
+  #annotate<R2, A2>(annotations: Record<string, Expression>, hidden: boolean): QuerySet<M, R2, A2> {
+    if (typeof annotations !== 'object' || annotations === null) throw new TypeMismatchError('annotate() takes an object of expressions', { model: this.meta.name })
+    const map = new Map(this.#state.annotations)
+    const hiddenSet = new Set(this.#state.hidden)
+    const call = this.#state.calls + 1
+    let groupByValues = this.#state.groupByValues
+    let values = this.#state.values
+    for (const name of Object.keys(annotations)) {
+      const expr = annotations[name]
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.includes('__')) throw new FieldError(`Invalid annotation name ${JSON.stringify(name)}`, { model: this.meta.name })
+      if (this.meta.field(name) || this.meta.reverse(name)) throw new FieldError(`The annotation ${JSON.stringify(name)} conflicts with a field on ${this.meta.name}`, { model: this.meta.name, field: name })
+      if (!isExpression(expr)) throw new TypeMismatchError(`annotate(): ${name} must be an expression (F, Value, Count, ...), got ${describe(expr)}`, { model: this.meta.name })
+      const resolved = resolveExpression(this.meta, expr, { annotations: map, call })
+      map.set(name, resolved)
+      if (hidden) hiddenSet.add(name)
+      else hiddenSet.delete(name)
+      if (resolved.type === 'agg' && values) groupByValues = true
+      if (values && !hidden) values = [...values, { key: name, expr: { type: 'col', path: { hops: [], annotation: name, transforms: [], call } } }]
+    }
+    return this.#clone({ annotations: map, hidden: hiddenSet, calls: call, groupByValues, values })
+  }
+
+  /** Rows as plain objects of the given paths (all columns when none is given). */
+  values<const P extends readonly string[]>(...fields: CheckPaths<M, P, A>): QuerySet<M, ValuesRow<M, P, A>, A> {
+    return this.#values(fields as readonly string[], 'dicts')
+  }
+
+  /** Rows as tuples; `{ flat: true }` with one field gives bare values, `{ named: true }` objects. */
+  valuesList<const P extends readonly string[]>(...fields: CheckPaths<M, P, A>): QuerySet<M, ValuesTuple<M, P, A>, A>
+  valuesList<const P extends readonly [string]>(...args: [...fields: CheckPaths<M, P, A>, options: { flat: true }]): QuerySet<M, FlatValue<M, P, A>, A>
+  valuesList<const P extends readonly string[]>(...args: [...fields: CheckPaths<M, P, A>, options: { named: true }]): QuerySet<M, ValuesRow<M, P, A>, A>
+  valuesList(...args: unknown[]): QuerySet<M, unknown, A> {
+    let kind: ResultKind = 'tuples'
+    const last = args[args.length - 1]
+    if (typeof last === 'object' && last !== null && !Array.isArray(last)) {
+      args = args.slice(0, -1)
+      const { flat, named } = last as { flat?: boolean; named?: boolean }
+      if (flat && named) throw new TypeMismatchError("'flat' and 'named' can't be used together.", { model: this.meta.name })
+      if (flat && args.length > 1) throw new TypeMismatchError("'flat' is not valid when valuesList is called with more than one field.", { model: this.meta.name })
+      if (flat) kind = 'flat'
+      if (named) kind = 'named'
+    }
+    return this.#values(args as string[], kind)
+  }
+
+  #values<R2>(fields: readonly string[], result: ResultKind): QuerySet<M, R2, A> {
+    const ctx = this.#ctx()
+    const s = this.#state
+    let selected: SelectedValue[]
+    if (fields.length === 0) {
+      selected = this.meta.concreteFields.map((f) => ({ key: f.attname, expr: { type: 'col', path: { hops: [], field: f, transforms: [], call: 0 } } }))
+      for (const [name] of s.annotations) if (!s.hidden.has(name)) selected.push({ key: name, expr: { type: 'col', path: { hops: [], annotation: name, transforms: [], call: 0 } } })
+    } else {
+      selected = fields.map((name) => {
+        if (typeof name !== 'string') throw new TypeMismatchError(`values() takes field names, got ${describe(name)}`, { model: this.meta.name })
+        const expr = resolveExpression(this.meta, new FieldRef(name), ctx)
+        return { key: name, expr }
+      })
+    }
+    return this.#clone({ values: selected, result, groupByValues: false })
+  }
+
+  // ---- evaluation --------------------------------------------------------------------------
+
+  /** Runs the query (once) and resolves to the rows. */
+  // biome-ignore lint/suspicious/noThenProperty: a QuerySet is awaitable by design, as in Django
+  then<T1 = R[], T2 = never>(onfulfilled?: ((value: R[]) => T1 | PromiseLike<T1>) | null, onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null): Promise<T1 | T2> {
+    return this.#fetch().then(onfulfilled, onrejected)
+  }
+
+  #fetch(): Promise<R[]> {
+    if (this.#cache) return Promise.resolve(this.#cache)
+    if (!this.#pending) {
+      this.#pending = (this.#state.empty ? Promise.resolve([]) : (this.#engine.select(this.#state) as Promise<R[]>)).then(
+        (rows) => {
+          this.#cache = rows
+          this.#pending = null
+          return rows
+        },
+        (e) => {
+          this.#pending = null
+          throw e
+        },
+      )
+    }
+    return this.#pending
+  }
+
+  /** Iterates the rows, filling the cache (as `for row in qs` in Django). */
+  async *[Symbol.asyncIterator](): AsyncIterator<R> {
+    for (const row of await this.#fetch()) yield row
+  }
+
+  /** Streams rows in chunks without filling the cache. */
+  async *iterator(options: { chunkSize?: number } = {}): AsyncGenerator<R> {
+    const chunkSize = options.chunkSize ?? 2000
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new TypeMismatchError('iterator() chunkSize must be a positive integer', { model: this.meta.name })
+    if (this.#state.empty) return
+    for await (const row of this.#engine.stream(this.#state, chunkSize)) yield row as R
+  }
+
+  /** The single row matching the lookups; throws `DoesNotExist` or `MultipleObjectsReturned`. */
+  get<const L extends object>(lookups?: Lookups<M, L, A>): Promise<R>
+  get(...conditions: QNode[]): Promise<R>
+  async get(...input: (FilterInput | undefined)[]): Promise<R> {
+    const conditions = input.filter((c): c is FilterInput => c !== undefined)
+    let qs: QuerySet<M, R, A> = conditions.length ? this.#addWhere(conditions, false) : this
+    if (qs.#state.limit === null && qs.#state.offset === 0) qs = qs.#clone({ order: [], limit: MAX_GET_RESULTS })
+    const rows = await qs
+    if (rows.length === 1) return rows[0]!
+    const meta = this.meta
+    if (rows.length === 0) throw new meta.DoesNotExist(`${meta.name} matching query does not exist.`, { model: meta.name })
+    throw new meta.MultipleObjectsReturned(
+      `get() returned more than one ${meta.name} -- it returned ${rows.length >= MAX_GET_RESULTS ? `more than ${MAX_GET_RESULTS - 1}` : rows.length}!`,
+      { model: meta.name },
+    )
+  }
+
+  /** The first row by the ordering (by primary key if none), or null. */
+  async first(): Promise<R | null> {
+    if (this.#cache) return this.#cache[0] ?? null
+    let qs: QuerySet<M, R, A> = this
+    if (!this.#isOrdered()) qs = this.#clone({ order: [{ expr: this.#pkExpr(), descending: false, nulls: {} }] })
+    const rows = await qs.slice(0, 1)
+    return rows[0] ?? null
+  }
+
+  /** The last row by the ordering (by primary key if none), or null. */
+  async last(): Promise<R | null> {
+    let qs: QuerySet<M, R, A> = this.#isOrdered() ? this.reverse() : this.#clone({ order: [{ expr: this.#pkExpr(), descending: true, nulls: {} }] })
+    if (this.#state.limit !== null || this.#state.offset > 0) {
+      const all = await this
+      return all[all.length - 1] ?? null
+    }
+    qs = qs.slice(0, 1)
+    const rows = await qs
+    return rows[0] ?? null
+  }
+
+  #pkExpr(): ResolvedExpr {
+    return { type: 'col', path: { hops: [], field: this.meta.pk, transforms: [], call: 0 } }
+  }
+
+  #isOrdered(): boolean {
+    const s = this.#state
+    return s.order ? s.order.length > 0 : this.meta.ordering.length > 0 && !s.groupByValues
+  }
+
+  /** Whether the QuerySet has an ordering (explicit or the model's). */
+  get ordered(): boolean {
+    return this.#isOrdered()
+  }
+
+  /** The number of rows (from the cache if the QuerySet was evaluated). */
+  async count(): Promise<number> {
+    if (this.#cache) return this.#cache.length
+    if (this.#state.empty) return 0
+    return this.#engine.count(this.#state)
+  }
+
+  /** Whether there is at least one row. */
+  async exists(): Promise<boolean> {
+    if (this.#cache) return this.#cache.length > 0
+    if (this.#state.empty) return false
+    return this.#engine.exists(this.#state)
+  }
+
+  /** Computes aggregates over the rows: `{ n: Count('id') }` resolves to `{ n: 7 }`. */
+  async aggregate<const X extends Record<string, Expression>>(aggregates: CheckAnnotations<M, X, A>): Promise<AnnotationResults<M, X, A>> {
+    const map = new Map<string, ResolvedExpr>()
+    const ctx = this.#ctx(this.#state.calls + 1)
+    const input = aggregates as Record<string, Expression>
+    if (typeof input !== 'object' || input === null || Object.keys(input).length === 0) throw new TypeMismatchError('aggregate() needs at least one aggregate', { model: this.meta.name })
+    for (const name of Object.keys(input)) {
+      const e = input[name]
+      if (!isExpression(e)) throw new TypeMismatchError(`aggregate(): ${name} must be an aggregate expression, got ${describe(e)}`, { model: this.meta.name })
+      const r = resolveExpression(this.meta, e, ctx)
+      if (!containsAgg(r)) throw new TypeMismatchError(`aggregate(): ${name} is not an aggregate expression`, { model: this.meta.name })
+      map.set(name, r)
+    }
+    if (this.#state.empty) {
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of map) out[k] = v.type === 'agg' ? v.default : null
+      return out as AnnotationResults<M, X, A>
+    }
+    return (await this.#engine.aggregate(this.#state, map)) as AnnotationResults<M, X, A>
+  }
+
+  /** Updates every matching row in one statement; returns the number of rows. */
+  async update(values: UpdateInput<FieldsOf<M>> | Record<string, unknown>): Promise<number> {
+    this.#checkNotSliced('update')
+    if (this.#state.empty) return 0
+    const assignments = ops.prepareUpdate(this.meta, values as Record<string, unknown>, this.#ctx())
+    if (assignments.length === 0) return 0
+    return this.#engine.update(this.#state, assignments)
+  }
+
+  /** Deletes the matching rows, following `onDelete`; returns counts by model. */
+  async delete(): Promise<DeleteResult> {
+    this.#checkNotSliced('delete')
+    if (this.#state.values) throw new TypeMismatchError('Cannot call delete() after values()', { model: this.meta.name })
+    if (this.#state.empty) return { total: 0, perModel: {} }
+    return ops.deleteQuery(this.#state)
+  }
+
+  /** Creates and saves one object. */
+  async create(data: CreateInput<FieldsOf<M>>): Promise<M> {
+    const inst = new (this.meta.cls as unknown as new (d: unknown) => M)(data)
+    await (inst as unknown as { save(o: object): Promise<void> }).save({ forceInsert: true, using: this.#state.using })
+    return inst
+  }
+
+  /** Fetches the object matching `lookup`, or creates it with `defaults`; resolves to `[obj, created]`. */
+  async getOrCreate<const L extends object>(lookup: Lookups<M, L, A>, options: { defaults?: UpdateInput<FieldsOf<M>> } = {}): Promise<[M, boolean]> {
+    return ops.getOrCreate(this as unknown as QuerySet<M>, lookup as Record<string, unknown>, options.defaults as Record<string, unknown> | undefined)
+  }
+
+  /** Updates the object matching `lookup` with `defaults`, or creates it (`createDefaults` when creating). */
+  async updateOrCreate<const L extends object>(
+    lookup: Lookups<M, L, A>,
+    options: { defaults?: UpdateInput<FieldsOf<M>>; createDefaults?: UpdateInput<FieldsOf<M>> } = {},
+  ): Promise<[M, boolean]> {
+    return ops.updateOrCreate(this as unknown as QuerySet<M>, lookup as Record<string, unknown>, options.defaults as Record<string, unknown>, options.createDefaults as Record<string, unknown>)
+  }
+
+  /** Inserts many objects in few statements; sets primary keys when the database returns them. */
+  async bulkCreate(objects: readonly (M | CreateInput<FieldsOf<M>>)[], options: { batchSize?: number; ignoreConflicts?: boolean } = {}): Promise<M[]> {
+    return ops.bulkCreate(this.meta, objects as readonly unknown[], options, this.#state.using) as Promise<M[]>
+  }
+
+  /** The SQL this QuerySet runs, with its parameters, without running it. */
+  sql(): CompiledSql {
+    return this.#engine.compile(this.#state)
+  }
+
+  /** A readable description for debugging. */
+  toString(): string {
+    return `<QuerySet ${this.meta.name}>`
+  }
+}
+
+function containsAgg(e: ResolvedExpr): boolean {
+  if (e.type === 'agg') return true
+  if (e.type === 'op') return containsAgg(e.lhs) || containsAgg(e.rhs)
+  return false
+}
+
+/** The tuple type of `valuesList(...)`. */
+export type ValuesTuple<M, P extends readonly string[], A> = { -readonly [I in keyof P]: P[I] extends keyof ValuesRow<M, P, A> ? ValuesRow<M, P, A>[P[I]] : never }
+
+type FlatValue<M, P extends readonly string[], A> = P[number] extends keyof ValuesRow<M, P, A> ? ValuesRow<M, P, A>[P[number]] : never
+
+export type { RowData }
+export { resolveFieldPath, ForeignKey, ManyToManyField }

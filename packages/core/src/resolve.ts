@@ -1,0 +1,385 @@
+import { FieldError, TypeMismatchError } from './errors.js'
+import {
+  Aggregate,
+  Combined,
+  type Expression,
+  FieldRef,
+  isExpression,
+  isQ,
+  OuterRefExpr,
+  type QNode,
+  ValueExpr,
+} from './expressions.js'
+import { describe, Field, type FieldKind } from './fields/field.js'
+import { ForeignKey, ManyToManyField, RelatedField } from './fields/relation.js'
+import { BooleanField, CharField, DateField, DecimalField, FloatField, IntegerField, TimeField } from './fields/scalar.js'
+import { isLookup, isTransform, LOOKUPS, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS } from './lookups.js'
+import type { ModelMeta } from './meta.js'
+import type { Condition, Hop, QueryState, ResolvedExpr, ResolvedPath, WhereNode } from './state.js'
+
+/** What a resolution may refer to besides model fields. */
+export interface ResolveContext {
+  readonly annotations: ReadonlyMap<string, ResolvedExpr>
+  readonly call: number
+  /** Subqueries resolve OuterRef against this. */
+  readonly outer?: ModelMeta
+}
+
+const PSEUDO: Partial<Record<FieldKind, Field>> = {}
+
+/** A nameless field of a kind, for values produced by transforms and expressions. */
+export function pseudoField(kind: FieldKind): Field {
+  let f = PSEUDO[kind]
+  if (!f) {
+    switch (kind) {
+      case 'integer':
+      case 'duration':
+        f = new IntegerField('integer', {})
+        break
+      case 'float':
+        f = new FloatField('float', {})
+        break
+      case 'boolean':
+        f = new BooleanField('boolean', {})
+        break
+      case 'date':
+        f = new DateField('date', {})
+        break
+      case 'time':
+        f = new TimeField('time', {})
+        break
+      default:
+        f = new CharField('text', {})
+    }
+    f.name = 'value'
+    f.modelName = 'expression'
+    PSEUDO[kind] = f
+  }
+  return f
+}
+
+function noField(meta: ModelMeta, name: string): never {
+  throw new FieldError(`${meta.name} has no field named ${JSON.stringify(name)}. Choices are: ${meta.fieldNames().join(', ')}`, {
+    model: meta.name,
+    field: name,
+  })
+}
+
+/** Walks `parts` from `meta`; returns the path and the parts left for transforms and lookups. */
+export function resolveFieldPath(
+  meta: ModelMeta,
+  parts: readonly string[],
+  ctx: ResolveContext,
+  allowAnnotations = true,
+): { path: ResolvedPath; rest: string[] } {
+  meta.resolve()
+  const hops: Hop[] = []
+  let current = meta
+  let i = 0
+  if (allowAnnotations && ctx.annotations.has(parts[0]!)) {
+    return { path: { hops, annotation: parts[0]!, transforms: [], call: ctx.call }, rest: parts.slice(1) }
+  }
+  while (i < parts.length) {
+    const name = parts[i]!
+    const next = parts[i + 1]
+    const field = current.field(name)
+    if (field) {
+      if (field instanceof RelatedField && field.attname !== name) {
+        field.target.resolve()
+        const target = field.target
+        const isM2M = field instanceof ManyToManyField
+        const continues = next !== undefined && (target.field(next) || target.reverse(next)) && !(RELATION_LOOKUPS.has(next) && !target.field(next) && !target.reverse(next))
+        if (continues || isM2M) {
+          hops.push({ kind: isM2M ? 'm2m' : 'forward', from: current, to: target, field, multi: isM2M })
+          current = target
+          i++
+          if (!continues) return { path: { hops, field: target.pk, transforms: [], call: ctx.call }, rest: parts.slice(i) }
+          continue
+        }
+      }
+      return { path: { hops, field, transforms: [], call: ctx.call }, rest: parts.slice(i + 1) }
+    }
+    const rev = current.reverse(name)
+    if (rev) {
+      const isM2M = rev.field instanceof ManyToManyField
+      hops.push({ kind: isM2M ? 'm2mReverse' : 'reverse', from: current, to: rev.model, field: rev.field, multi: rev.multiple })
+      current = rev.model
+      i++
+      const after = parts[i]
+      if (after === undefined || (!current.field(after) && !current.reverse(after))) {
+        return { path: { hops, field: current.pk, transforms: [], call: ctx.call }, rest: parts.slice(i) }
+      }
+      continue
+    }
+    noField(current, name)
+  }
+  noField(current, parts[parts.length - 1] ?? '')
+}
+
+/** The kind of value an expression yields, and the field to convert it with. */
+export function exprField(expr: ResolvedExpr, ctx: ResolveContext): Field | undefined {
+  switch (expr.type) {
+    case 'col':
+      return pathOutputField(expr.path, ctx)
+    case 'value':
+      return expr.field
+    case 'op':
+      return exprField(expr.lhs, ctx) ?? exprField(expr.rhs, ctx)
+    case 'agg':
+      return expr.field
+    default:
+      return undefined
+  }
+}
+
+/** The field whose type a path's value has, after transforms. */
+export function pathOutputField(path: ResolvedPath, ctx: ResolveContext): Field | undefined {
+  let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
+  for (const t of path.transforms) field = pseudoField(TRANSFORMS[t]!.to)
+  return field
+}
+
+function kindLabel(path: ResolvedPath, field: Field | undefined): string {
+  if (path.annotation) return `annotation '${path.annotation}'`
+  return field ? `${field.modelName}.${field.name} (${field.describe()})` : 'expression'
+}
+
+/** Resolves one `key: value` pair of a filter into a condition. */
+export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx: ResolveContext): Condition {
+  if (typeof key !== 'string' || key === '') throw new FieldError(`Empty lookup key on ${meta.name}`, { model: meta.name })
+  const parts = key.split('__')
+  if (parts.some((p) => p === '')) throw new FieldError(`Malformed lookup ${JSON.stringify(key)} on ${meta.name}`, { model: meta.name })
+  const { path, rest } = resolveFieldPath(meta, parts, ctx)
+  const transforms: string[] = []
+  let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
+  let lookup = 'exact'
+  for (let j = 0; j < rest.length; j++) {
+    const part = rest[j]!
+    const isRelation = field instanceof RelatedField
+    if (isTransform(part) && field && !isRelation && TRANSFORMS[part]!.from.includes(field.kind)) {
+      transforms.push(part)
+      field = pseudoField(TRANSFORMS[part]!.to)
+      continue
+    }
+    if (j === rest.length - 1 && isLookup(part) && (!isRelation || RELATION_LOOKUPS.has(part))) {
+      lookup = part
+      break
+    }
+    const what = isTransform(part) || isLookup(part) ? 'lookup' : 'lookup or transform'
+    throw new FieldError(
+      `Unsupported ${what} '${part}' for ${kindLabel(path, field)} in ${JSON.stringify(key)} on ${meta.name}`,
+      { model: meta.name, field: path.field?.name ?? path.annotation },
+    )
+  }
+  const full: ResolvedPath = { ...path, transforms }
+  const annotationExpr = path.annotation ? ctx.annotations.get(path.annotation) : undefined
+  const aggregate = annotationExpr ? containsAggregate(annotationExpr, ctx) : false
+  if (lookup !== 'isnull' && LOOKUPS[lookup] === 'text' && field && !TEXT_KINDS.has(field.kind) && !(field instanceof RelatedField)) {
+    // Django casts to text; for numbers and dates that is rarely what was meant, but allowed.
+  }
+  return cleanCondition(meta, key, full, lookup, value, field, ctx, aggregate)
+}
+
+function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext): boolean {
+  if (expr.type === 'agg') return true
+  if (expr.type === 'op') return containsAggregate(expr.lhs, ctx) || containsAggregate(expr.rhs, ctx)
+  if (expr.type === 'col' && expr.path.annotation) return containsAggregate(ctx.annotations.get(expr.path.annotation)!, ctx)
+  return false
+}
+
+function isQuerySetLike(v: unknown): v is { readonly state: QueryState } {
+  return typeof v === 'object' && v !== null && 'state' in v && typeof (v as { state: unknown }).state === 'object' && (v as { isQuerySet?: unknown }).isQuerySet === true
+}
+
+function cleanCondition(
+  meta: ModelMeta,
+  key: string,
+  path: ResolvedPath,
+  lookup: string,
+  value: unknown,
+  field: Field | undefined,
+  ctx: ResolveContext,
+  aggregate: boolean,
+): Condition {
+  const where = `${meta.name}.filter(${JSON.stringify(key)})`
+  const bad = (expected: string): never => {
+    throw new TypeMismatchError(`${where} expects ${expected}, got ${describe(value)}`, { model: meta.name, field: path.field?.name })
+  }
+  if (value === undefined) bad('a value (undefined is not allowed: omit the key instead)')
+  if (isQ(value)) bad('a value, not a Q object')
+  if (isExpression(value)) {
+    if (LOOKUPS[lookup] !== 'value') bad(`a plain value for '${lookup}'`)
+    const expr = resolveExpression(meta, value, ctx)
+    return { type: 'cond', path, lookup, value: expr, isExpr: true, aggregate: aggregate || containsAggregate(expr, ctx) }
+  }
+  const clean = (v: unknown): unknown => {
+    if (isExpression(v)) return resolveExpression(meta, v, ctx)
+    if (v === undefined) bad('no undefined values')
+    if (typeof v === 'object' && v !== null && !(v instanceof Date) && !(v instanceof Uint8Array) && !isModelInstance(v) && field?.kind !== 'json')
+      bad('a scalar value, not an object or array')
+    if (!field) return v
+    if (isModelInstance(v) && !(field instanceof RelatedField)) {
+      const m = (v as { constructor: { meta: ModelMeta } }).constructor.meta
+      if (m.name !== field.modelName || field !== m.pk) bad(`a ${field.modelName} key, not a ${m.name} instance`)
+      v = (v as { pk: unknown }).pk
+      if (v === null || v === undefined) bad(`a saved ${m.name} (this one has no primary key)`)
+    }
+    try {
+      return field.clean(v)
+    } catch (e) {
+      if (e instanceof TypeMismatchError) throw new TypeMismatchError(`${where}: ${e.message}`, { model: meta.name, field: path.field?.name, cause: e })
+      throw e
+    }
+  }
+  let out: unknown
+  switch (LOOKUPS[lookup]) {
+    case 'boolean':
+      if (typeof value !== 'boolean') bad('true or false')
+      out = value
+      break
+    case 'text':
+      if (typeof value === 'number' || typeof value === 'bigint') out = String(value)
+      else if (typeof value === 'string') out = value
+      else bad('a string')
+      break
+    case 'list':
+      if (isQuerySetLike(value)) {
+        out = { type: 'subquery', state: value.state, exists: false } satisfies ResolvedExpr
+        return { type: 'cond', path, lookup, value: out, isExpr: true, aggregate }
+      }
+      if (!Array.isArray(value)) bad('an array or a QuerySet')
+      if ((value as unknown[]).length > 100000) bad('at most 100000 values')
+      out = (value as unknown[]).map((v) => {
+        if (v === null) bad('no null inside the list')
+        return clean(v)
+      })
+      break
+    case 'pair':
+      if (!Array.isArray(value) || value.length !== 2) bad('a [low, high] pair')
+      if ((value as unknown[]).some((v) => v === null)) bad('a [low, high] pair without null')
+      out = (value as unknown[]).map(clean)
+      break
+    default:
+      if (value === null) {
+        if (lookup !== 'exact') bad(`a value ('${lookup}' does not accept null; use isnull)`)
+        return { type: 'cond', path, lookup: 'isnull', value: true, isExpr: false, aggregate }
+      }
+      out = clean(value)
+  }
+  return { type: 'cond', path, lookup, value: out, isExpr: false, aggregate }
+}
+
+function isModelInstance(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && typeof (v as { constructor?: { meta?: unknown } }).constructor?.meta === 'object'
+}
+
+/** Resolves a lookup object or Q tree into a WHERE tree. */
+export function resolveWhere(meta: ModelMeta, input: Record<string, unknown> | QNode, ctx: ResolveContext): WhereNode {
+  if (isQ(input)) {
+    return {
+      type: 'tree',
+      connector: input.connector,
+      negated: input.negated,
+      children: input.children.map((c) => resolveWhere(meta, c, ctx)),
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new TypeMismatchError(`${meta.name}.filter() expects an object of lookups or a Q, got ${describe(input)}`, { model: meta.name })
+  const proto = Object.getPrototypeOf(input)
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeMismatchError(`${meta.name}.filter() expects a plain object of lookups, got ${describe(input)}`, { model: meta.name })
+  const children: WhereNode[] = []
+  for (const key of Object.keys(input)) children.push(resolveLookup(meta, key, (input as Record<string, unknown>)[key], ctx))
+  return { type: 'tree', connector: 'AND', negated: false, children }
+}
+
+/** Resolves an expression (F, Value, arithmetic, aggregate, subquery) against a model. */
+export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, ctx: ResolveContext): ResolvedExpr {
+  if (!isExpression(expr)) return { type: 'value', value: expr, field: valueField(expr) }
+  if (expr instanceof FieldRef || expr.kind === 'F') {
+    const name = (expr as FieldRef).name
+    const { path, rest } = resolveFieldPath(meta, name.split('__'), ctx)
+    let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
+    const transforms: string[] = []
+    for (const part of rest) {
+      if (!isTransform(part) || !field || !TRANSFORMS[part]!.from.includes(field.kind))
+        throw new FieldError(`Cannot resolve ${JSON.stringify(name)} on ${meta.name}: '${part}' is not a transform of ${kindLabel(path, field)}`, { model: meta.name })
+      transforms.push(part)
+      field = pseudoField(TRANSFORMS[part]!.to)
+    }
+    return { type: 'col', path: { ...path, transforms } }
+  }
+  if (expr instanceof OuterRefExpr || expr.kind === 'OuterRef') {
+    if (!ctx.outer) throw new FieldError('OuterRef() is only allowed inside Subquery() or Exists()')
+    const name = (expr as OuterRefExpr).name
+    resolveFieldPath(ctx.outer, name.split('__'), { annotations: new Map(), call: 0 }, false)
+    return { type: 'outer', name }
+  }
+  if (expr instanceof ValueExpr || expr.kind === 'Value') {
+    const v = (expr as ValueExpr).value
+    return { type: 'value', value: v, field: valueField(v) }
+  }
+  if (expr instanceof Combined || expr.kind === 'Combined') {
+    const c = expr as Combined
+    return { type: 'op', op: c.op, lhs: resolveExpression(meta, c.lhs, ctx), rhs: resolveExpression(meta, c.rhs, ctx) }
+  }
+  if (expr instanceof Aggregate || expr.kind === 'Aggregate') {
+    const a = expr as Aggregate
+    let arg: ResolvedExpr | null = null
+    if (!(a.fn === 'count' && (a.source === '*' || a.source === ''))) {
+      arg = typeof a.source === 'string' ? resolveExpression(meta, new FieldRef(a.source), ctx) : resolveExpression(meta, a.source, ctx)
+    }
+    if (arg && containsAggregate(arg, ctx)) throw new FieldError(`Cannot compute ${a.fn.toUpperCase()}() of an aggregate`, { model: meta.name })
+    const source = arg ? exprField(arg, ctx) : undefined
+    if (arg && (a.fn === 'sum' || a.fn === 'avg') && source && !NUMERIC.has(source.kind))
+      throw new FieldError(`${a.fn.toUpperCase()}() needs a numeric field, not ${source.describe()}`, { model: meta.name })
+    const field =
+      a.fn === 'count'
+        ? pseudoField('integer')
+        : a.fn === 'avg'
+          ? source?.kind === 'decimal'
+            ? source
+            : pseudoField('float')
+          : source instanceof RelatedField
+            ? (source as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target.pk
+            : source
+    const filter = a.options.filter ? resolveWhere(meta, a.options.filter, ctx) : null
+    return {
+      type: 'agg',
+      fn: a.fn,
+      arg,
+      distinct: a.options.distinct === true,
+      filter,
+      default: a.fn === 'count' ? (a.options.default ?? 0) : (a.options.default ?? null),
+      ...(field ? { field } : {}),
+    }
+  }
+  throw new FieldError(`Unsupported expression ${expr.kind}`)
+}
+
+const NUMERIC = new Set<FieldKind>(['integer', 'smallInteger', 'bigInteger', 'positiveInteger', 'float', 'decimal', 'auto', 'bigAuto', 'duration'])
+
+function valueField(v: unknown): Field | undefined {
+  if (typeof v === 'number') return pseudoField(Number.isInteger(v) ? 'integer' : 'float')
+  if (typeof v === 'boolean') return pseudoField('boolean')
+  if (typeof v === 'string') return pseudoField('text')
+  return undefined
+}
+
+/** Turns `'-pubDate'`-style names into a resolved path and a direction. */
+export function resolveOrderName(meta: ModelMeta, name: string, ctx: ResolveContext): { expr: ResolvedExpr; descending: boolean } {
+  if (typeof name !== 'string' || name === '' || name === '-') throw new FieldError(`Invalid ordering ${describe(name)} on ${meta.name}`, { model: meta.name })
+  const descending = name.startsWith('-')
+  const bare = descending ? name.slice(1) : name
+  const expr = resolveExpression(meta, new FieldRef(bare), ctx)
+  if (expr.type === 'col' && !expr.path.annotation) {
+    const f = expr.path.field
+    if (f instanceof ManyToManyField) throw new FieldError(`Cannot order ${meta.name} by many-to-many ${bare}`, { model: meta.name })
+    if (f instanceof ForeignKey && bare === f.name && f.target.ordering.length === 0) {
+      return { expr, descending }
+    }
+  }
+  return { expr, descending }
+}
+
+export { DecimalField }

@@ -1,0 +1,109 @@
+import type { Field } from './fields/field.js'
+import type { RelatedField } from './fields/relation.js'
+import type { ModelMeta } from './meta.js'
+import type { AggregateKind, NullsOrder } from './expressions.js'
+
+/** One relation step of a path. */
+export interface Hop {
+  /** forward: FK on `from`; reverse: FK on `to`; m2m / m2mReverse: through a join table. */
+  readonly kind: 'forward' | 'reverse' | 'm2m' | 'm2mReverse'
+  readonly from: ModelMeta
+  readonly to: ModelMeta
+  readonly field: RelatedField<unknown, boolean, boolean, 'foreignKey' | 'oneToOne' | 'manyToMany'>
+  /** Whether the step can reach several rows (reverse FK, many-to-many). */
+  readonly multi: boolean
+}
+
+/** A checked field path: relation hops, the field reached, and transforms applied to it. */
+export interface ResolvedPath {
+  readonly hops: readonly Hop[]
+  /** The field reached; for an annotation reference, undefined and `annotation` is set. */
+  readonly field?: Field
+  readonly annotation?: string
+  readonly transforms: readonly string[]
+  /** The filter call whose joins the path's multi-valued hops use. */
+  readonly call: number
+}
+
+/** An expression with every name checked. */
+export type ResolvedExpr =
+  | { readonly type: 'col'; readonly path: ResolvedPath }
+  | { readonly type: 'outer'; readonly name: string }
+  | { readonly type: 'value'; readonly value: unknown; readonly field?: Field }
+  | { readonly type: 'op'; readonly op: '+' | '-' | '*' | '/' | '%'; readonly lhs: ResolvedExpr; readonly rhs: ResolvedExpr }
+  | {
+      readonly type: 'agg'
+      readonly fn: AggregateKind
+      /** null means `COUNT(*)`. */
+      readonly arg: ResolvedExpr | null
+      readonly distinct: boolean
+      readonly filter: WhereNode | null
+      readonly default: unknown
+      /** The field whose type the result has (for hydration), if any. */
+      readonly field?: Field
+    }
+  | { readonly type: 'subquery'; readonly state: QueryState; readonly exists: boolean }
+
+/** One checked condition: `path lookup value`. */
+export interface Condition {
+  readonly type: 'cond'
+  readonly path: ResolvedPath
+  readonly lookup: string
+  /** The cleaned value: a JS value, a list, a pair, a boolean, a resolved expression or a subquery. */
+  readonly value: unknown
+  /** True when `value` is a `ResolvedExpr`. */
+  readonly isExpr: boolean
+  /** True when the path or value involves an aggregate (goes to HAVING). */
+  readonly aggregate: boolean
+}
+
+/** A boolean tree of conditions. */
+export interface WhereTree {
+  readonly type: 'tree'
+  readonly connector: 'AND' | 'OR'
+  readonly negated: boolean
+  readonly children: readonly WhereNode[]
+}
+
+/** A node of the WHERE tree. */
+export type WhereNode = Condition | WhereTree
+
+/** One ordering term. */
+export interface OrderTerm {
+  readonly expr: ResolvedExpr | 'random'
+  readonly descending: boolean
+  readonly nulls: NullsOrder
+}
+
+/** How rows come back. */
+export type ResultKind = 'instances' | 'dicts' | 'tuples' | 'flat' | 'named'
+
+/** A selected output column of `values()`: a path or an annotation. */
+export interface SelectedValue {
+  readonly key: string
+  readonly expr: ResolvedExpr
+}
+
+/** The immutable description of a query that core hands to the query compiler. */
+export interface QueryState {
+  readonly meta: ModelMeta
+  readonly where: WhereNode | null
+  /** null: the model's default ordering; an empty list: no ordering. */
+  readonly order: readonly OrderTerm[] | null
+  readonly reversed: boolean
+  readonly offset: number
+  readonly limit: number | null
+  readonly annotations: ReadonlyMap<string, ResolvedExpr>
+  /** Annotation names that are not selected (`alias()`). */
+  readonly hidden: ReadonlySet<string>
+  /** `values()` columns; null selects the model's columns. */
+  readonly values: readonly SelectedValue[] | null
+  /** GROUP BY the `values()` columns: set when an aggregate is annotated after `values()`. */
+  readonly groupByValues: boolean
+  readonly result: ResultKind
+  readonly distinct: boolean
+  readonly empty: boolean
+  readonly using: string | undefined
+  /** The number of filter calls so far; each call gets fresh joins for multi-valued paths. */
+  readonly calls: number
+}

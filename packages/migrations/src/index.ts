@@ -1,0 +1,1 @@
+export { modelsToCreate, pushSchema, type PushSchemaOptions } from './push-schema.js'

@@ -1,0 +1,368 @@
+import {
+  type Condition,
+  type Field,
+  ForeignKey,
+  type Hop,
+  ManyToManyField,
+  type ModelMeta,
+  NotSupportedError,
+  pathOutputField,
+  resolveFieldPath,
+  resolveOrderName,
+  type QueryState,
+  type ResolveContext,
+  type ResolvedExpr,
+  type ResolvedPath,
+  TRANSFORMS,
+  type WhereNode,
+} from '@strata/core'
+import { type RawBuilder, sql } from 'kysely'
+import type { DialectOperations, Fragment, StrataDialect } from '../dialect.js'
+
+/** One selected output column and how to convert it back. */
+export interface OutputColumn {
+  readonly alias: string
+  readonly key: string
+  readonly field: Field | undefined
+}
+
+const TRUE = sql<boolean>`1 = 1`
+const FALSE = sql<boolean>`1 = 0`
+
+function likeEscape(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/** Compiles one query level: its FROM, joins, WHERE, expressions. Subqueries get their own. */
+export class QueryCompiler {
+  readonly state: QueryState
+  readonly dialect: StrataDialect
+  readonly ops: DialectOperations
+  readonly root: string
+  readonly #joins: Fragment[] = []
+  readonly #aliases = new Map<string, string>()
+  readonly #prefix: string
+  #counter = 0
+  readonly #outer?: QueryCompiler
+  readonly ctx: ResolveContext
+
+  constructor(state: QueryState, dialect: StrataDialect, options: { root?: string; prefix?: string; outer?: QueryCompiler } = {}) {
+    this.state = state
+    this.dialect = dialect
+    this.ops = dialect.ops
+    this.#prefix = options.prefix ?? 't'
+    this.root = options.root ?? `${this.#prefix}0`
+    this.#outer = options.outer
+    this.ctx = { annotations: state.annotations, call: state.calls }
+  }
+
+  #newAlias(): string {
+    this.#counter++
+    return `${this.#prefix}${this.#counter}`
+  }
+
+  /** The FROM clause with every join added so far. */
+  from(): Fragment {
+    const table = this.state.meta.dbTable
+    const base = this.root === table ? sql.table(table) : sql`${sql.table(table)} as ${sql.id(this.root)}`
+    return this.#joins.length ? sql`${base} ${sql.join(this.#joins, sql` `)}` : base
+  }
+
+  /** Whether any join was added. */
+  get hasJoins(): boolean {
+    return this.#joins.length > 0
+  }
+
+  /** Joins along `hops` from `start`, reusing joins with the same key; returns the alias reached. */
+  joinPath(hops: readonly Hop[], call: number, start = this.root, keyPrefix = ''): string {
+    let alias = start
+    let key = keyPrefix
+    for (const hop of hops) {
+      key += `/${hop.kind}:${hop.field.modelName}.${hop.field.name}${hop.multi ? `#${call}` : ''}`
+      const existing = this.#aliases.get(key)
+      if (existing) {
+        alias = existing
+        continue
+      }
+      alias = this.#addJoin(hop, alias)
+      this.#aliases.set(key, alias)
+    }
+    return alias
+  }
+
+  #addJoin(hop: Hop, from: string): string {
+    const to = this.#newAlias()
+    const t = (meta: ModelMeta, a: string) => sql`left join ${sql.table(meta.dbTable)} as ${sql.id(a)}`
+    const col = (a: string, c: string) => sql.ref(`${a}.${c}`)
+    switch (hop.kind) {
+      case 'forward': {
+        const fk = hop.field as ForeignKey<unknown, boolean, boolean>
+        this.#joins.push(sql`${t(hop.to, to)} on ${col(to, hop.to.pk.column)} = ${col(from, fk.column)}`)
+        return to
+      }
+      case 'reverse': {
+        const fk = hop.field as ForeignKey<unknown, boolean, boolean>
+        this.#joins.push(sql`${t(hop.to, to)} on ${col(to, fk.column)} = ${col(from, hop.from.pk.column)}`)
+        return to
+      }
+      case 'm2m':
+      case 'm2mReverse': {
+        const m2m = hop.field as ManyToManyField<unknown>
+        const mid = to
+        const end = this.#newAlias()
+        const [near, far] = hop.kind === 'm2m' ? [m2m.sourceField, m2m.targetField] : [m2m.targetField, m2m.sourceField]
+        this.#joins.push(sql`${t(m2m.through, mid)} on ${col(mid, near.column)} = ${col(from, hop.from.pk.column)}`)
+        this.#joins.push(sql`${t(hop.to, end)} on ${col(end, hop.to.pk.column)} = ${col(mid, far.column)}`)
+        return end
+      }
+    }
+  }
+
+  /** The column expression a path leads to, with transforms applied. */
+  path(path: ResolvedPath): Fragment {
+    if (path.annotation) {
+      const expr = this.state.annotations.get(path.annotation)!
+      let out = this.expression(expr)
+      let field = pathOutputField({ ...path, transforms: [] }, this.ctx)
+      for (const t of path.transforms) {
+        out = this.ops.transform(t, out, field!.kind)
+        field = undefined
+      }
+      return out
+    }
+    const alias = this.joinPath(path.hops, path.call)
+    let out: Fragment = sql.ref(`${alias}.${path.field!.column}`)
+    let kind = path.field!.kind
+    for (const t of path.transforms) {
+      out = this.ops.transform(t, out, kind)
+      kind = TRANSFORMS[t]!.to
+    }
+    return out
+  }
+
+  /** A bound parameter, converted for the driver as `field` says. */
+  param(value: unknown, field: Field | undefined): Fragment {
+    return sql.val(this.ops.toDriver(field, value))
+  }
+
+  /** Renders an expression. */
+  expression(expr: ResolvedExpr): Fragment {
+    switch (expr.type) {
+      case 'col':
+        return this.path(expr.path)
+      case 'value':
+        return this.param(expr.value, expr.field)
+      case 'op':
+        return sql`(${this.expression(expr.lhs)} ${sql.raw(expr.op)} ${this.expression(expr.rhs)})`
+      case 'outer': {
+        if (!this.#outer) throw new NotSupportedError('OuterRef outside a subquery')
+        const { expr: resolved } = { expr: this.#outer.resolveOuter(expr.name) }
+        return resolved
+      }
+      case 'agg': {
+        const fn = expr.fn.toUpperCase()
+        let arg: Fragment = expr.arg ? this.expression(expr.arg) : sql`*`
+        if (expr.filter) {
+          const cond = this.where(expr.filter, false)
+          arg = expr.arg ? sql`case when ${cond} then ${arg} else null end` : sql`case when ${cond} then 1 else null end`
+        }
+        let out: Fragment = expr.distinct ? sql`${sql.raw(fn)}(distinct ${arg})` : sql`${sql.raw(fn)}(${arg})`
+        if (this.ops.castAggregate) out = this.ops.castAggregate(expr.fn, out, expr.field)
+        if (expr.default !== null && expr.default !== undefined && expr.fn !== 'count')
+          out = sql`coalesce(${out}, ${this.param(expr.default, expr.field)})`
+        return out
+      }
+      case 'subquery': {
+        const sub = new QueryCompiler(expr.state, this.dialect, { prefix: `${this.#prefix}s${this.#counter++}_`, outer: this })
+        const q = sub.selectValues()
+        return expr.exists ? sql`exists (${q})` : sql`(${q})`
+      }
+    }
+  }
+
+  /** Resolves an OuterRef name against this (outer) query. */
+  resolveOuter(name: string): Fragment {
+    const { path } = resolveFieldPath(this.state.meta, name.split('__'), this.ctx)
+    return this.path(path)
+  }
+
+  /** Renders a WHERE tree; `negated` tells conditions they sit under a NOT. */
+  where(node: WhereNode, negated: boolean): RawBuilder<boolean> {
+    if (node.type === 'cond') return this.condition(node, negated)
+    const inner = negated !== node.negated
+    const parts = node.children.map((c) => this.where(c, inner))
+    let out: RawBuilder<boolean>
+    if (parts.length === 0) out = node.connector === 'AND' ? TRUE : FALSE
+    else if (parts.length === 1) out = parts[0]!
+    else out = sql<boolean>`(${sql.join(parts, node.connector === 'AND' ? sql` and ` : sql` or `)})`
+    return node.negated ? sql<boolean>`not (${out})` : out
+  }
+
+  /** Renders one condition. Under a NOT, multi-valued paths become EXISTS subqueries (Django's exclude). */
+  condition(c: Condition, negated: boolean): RawBuilder<boolean> {
+    const multiAt = c.path.hops.findIndex((h) => h.multi)
+    if (negated && multiAt >= 0 && !c.path.annotation) return this.#existsCondition(c, multiAt)
+    const lhs = this.path(c.path)
+    const field = pathOutputField(c.path, this.ctx)
+    const rendered = this.#lookup(c, lhs, field)
+    const mayBeNull = c.lookup !== 'isnull' && (c.path.hops.length > 0 || field?.nullable === true || c.path.annotation !== undefined)
+    return negated && mayBeNull ? sql<boolean>`(${rendered} and ${lhs} is not null)` : rendered
+  }
+
+  #existsCondition(c: Condition, multiAt: number): RawBuilder<boolean> {
+    const anchor = this.joinPath(c.path.hops.slice(0, multiAt), c.path.call)
+    const hop = c.path.hops[multiAt]!
+    const sub = new QueryCompiler({ ...this.state, meta: hop.to, annotations: new Map() }, this.dialect, {
+      prefix: `${this.#prefix}x${this.#counter++}_`,
+      outer: this,
+    })
+    const link = sub.#correlate(hop, anchor)
+    const rest: ResolvedPath = { ...c.path, hops: c.path.hops.slice(multiAt + 1) }
+    const last = rest.hops.length ? rest.hops[rest.hops.length - 1]!.to : hop.to
+    const isPkNull = c.lookup === 'isnull' && rest.field === last.pk && rest.transforms.length === 0
+    if (isPkNull && rest.hops.every((h) => !h.multi)) {
+      sub.joinPath(rest.hops, c.path.call, sub.root)
+      const q = sql`select 1 from ${sub.from()} where ${link}`
+      return c.value === true ? sql<boolean>`not exists (${q})` : sql<boolean>`exists (${q})`
+    }
+    const inner = sub.condition({ ...c, path: rest }, false)
+    return sql<boolean>`exists (select 1 from ${sub.from()} where ${link} and ${inner})`
+  }
+
+  /** The correlation between this subquery's root and the outer alias across `hop`. */
+  #correlate(hop: Hop, outerAlias: string): Fragment {
+    const col = (a: string, c: string) => sql.ref(`${a}.${c}`)
+    if (hop.kind === 'reverse') return sql`${col(this.root, (hop.field as ForeignKey<unknown, boolean, boolean>).column)} = ${col(outerAlias, hop.from.pk.column)}`
+    const m2m = hop.field as ManyToManyField<unknown>
+    const [near, far] = hop.kind === 'm2m' ? [m2m.sourceField, m2m.targetField] : [m2m.targetField, m2m.sourceField]
+    const mid = this.#newAlias()
+    this.#joins.push(sql`inner join ${sql.table(m2m.through.dbTable)} as ${sql.id(mid)} on ${col(mid, far.column)} = ${col(this.root, hop.to.pk.column)}`)
+    return sql`${col(mid, near.column)} = ${col(outerAlias, hop.from.pk.column)}`
+  }
+
+  #lookup(c: Condition, lhs: Fragment, field: Field | undefined): RawBuilder<boolean> {
+    const rhs = (v: unknown): Fragment => (c.isExpr ? this.expression(v as ResolvedExpr) : this.param(v, field))
+    switch (c.lookup) {
+      case 'exact':
+        return sql<boolean>`${lhs} = ${rhs(c.value)}`
+      case 'gt':
+        return sql<boolean>`${lhs} > ${rhs(c.value)}`
+      case 'gte':
+        return sql<boolean>`${lhs} >= ${rhs(c.value)}`
+      case 'lt':
+        return sql<boolean>`${lhs} < ${rhs(c.value)}`
+      case 'lte':
+        return sql<boolean>`${lhs} <= ${rhs(c.value)}`
+      case 'isnull':
+        return c.value ? sql<boolean>`${lhs} is null` : sql<boolean>`${lhs} is not null`
+      case 'range': {
+        const [a, b] = c.value as unknown[]
+        return sql<boolean>`${lhs} between ${rhs(a)} and ${rhs(b)}`
+      }
+      case 'in': {
+        if (c.isExpr) return sql<boolean>`${lhs} in ${this.expression(c.value as ResolvedExpr)}`
+        const list = c.value as unknown[]
+        if (list.length === 0) return FALSE
+        return sql<boolean>`${lhs} in (${sql.join(list.map((v) => this.param(v, field)))})`
+      }
+      default: {
+        let value = c.value as string
+        if (c.lookup !== 'regex' && c.lookup !== 'iregex') value = likeEscape(value)
+        return this.ops.textLookup(c.lookup, lhs, value, field) as RawBuilder<boolean>
+      }
+    }
+  }
+
+  /** SELECT for `__in` subqueries and Subquery(): the values columns, or the primary key. */
+  selectValues(): RawBuilder<unknown> {
+    const s = this.state
+    const cols = s.values
+      ? s.values.map((v) => this.expression(v.expr))
+      : [sql.ref(`${this.root}.${s.meta.pk.column}`)]
+    if (s.values && s.values.length !== 1 && s.result !== 'instances')
+      throw new NotSupportedError(`A subquery must select exactly one column; ${s.meta.name} selects ${s.values.length}`)
+    return this.select(cols.map((c, i) => sql`${c} as ${sql.id(`v${i}`)}`), { forSubquery: true })
+  }
+
+  /** Builds the full SELECT around `columns`, with WHERE, GROUP BY, HAVING, ORDER BY and limits. */
+  select(columns: Fragment[], options: { forSubquery?: boolean; noOrder?: boolean; groupBy?: Fragment[] | null } = {}): RawBuilder<unknown> {
+    const s = this.state
+    const { where, having } = this.#splitWhere()
+    const whereSql = where ? this.where(where, false) : null
+    const havingSql = having ? this.where(having, false) : null
+    const order = options.noOrder ? [] : this.orderBy()
+    const groupBy = options.groupBy === undefined ? this.groupBy(columns) : options.groupBy
+    const parts: Fragment[] = [sql`select ${s.distinct ? sql`distinct ` : sql``}${sql.join(columns)} from ${this.from()}`]
+    if (whereSql) parts.push(sql`where ${whereSql}`)
+    if (groupBy && groupBy.length) parts.push(sql`group by ${sql.join(groupBy)}`)
+    if (havingSql) parts.push(sql`having ${havingSql}`)
+    if (order.length) parts.push(sql`order by ${sql.join(order)}`)
+    const lim = this.ops.limitOffset(s.limit, s.offset)
+    parts.push(lim)
+    return sql`${sql.join(parts, sql` `)}`
+  }
+
+  /** Whether the query aggregates (an aggregate annotation is present). */
+  get aggregates(): boolean {
+    for (const [, e] of this.state.annotations) if (hasAggregate(e)) return true
+    return false
+  }
+
+  /** GROUP BY terms: the values() columns, or every model column, when an aggregate is annotated. */
+  groupBy(_columns: Fragment[]): Fragment[] | null {
+    if (!this.aggregates) return null
+    const s = this.state
+    if (s.values && s.groupByValues) {
+      return s.values.filter((v) => !hasAggregate(v.expr) && !(v.expr.type === 'col' && v.expr.path.annotation && hasAggregate(s.annotations.get(v.expr.path.annotation)!))).map((v) => this.expression(v.expr))
+    }
+    const out: Fragment[] = s.meta.concreteFields.map((f) => sql.ref(`${this.root}.${f.column}`))
+    for (const [name, e] of s.annotations) if (!hasAggregate(e) && !s.hidden.has(name)) out.push(this.expression(e))
+    return out
+  }
+
+  #splitWhere(): { where: WhereNode | null; having: WhereNode | null } {
+    const w = this.state.where
+    if (!w) return { where: null, having: null }
+    if (!nodeHasAggregate(w)) return { where: w, having: null }
+    if (w.type === 'tree' && w.connector === 'AND' && !w.negated) {
+      const plain = w.children.filter((c) => !nodeHasAggregate(c))
+      const agg = w.children.filter((c) => nodeHasAggregate(c))
+      return {
+        where: plain.length ? { type: 'tree', connector: 'AND', negated: false, children: plain } : null,
+        having: { type: 'tree', connector: 'AND', negated: false, children: agg },
+      }
+    }
+    return { where: null, having: w }
+  }
+
+  /** The ORDER BY terms (default ordering, reversal, nulls). */
+  orderBy(): Fragment[] {
+    const s = this.state
+    let terms: { expr: ResolvedExpr | 'random'; descending: boolean; nulls: { nullsFirst?: boolean; nullsLast?: boolean } }[]
+    if (s.order) terms = [...s.order]
+    else if (s.groupByValues) terms = []
+    else {
+      terms = s.meta.ordering.map((name) => ({ ...resolveOrderName(s.meta, name, this.ctx), nulls: {} }))
+    }
+    return terms.map((t) => {
+      if (t.expr === 'random') return this.ops.random()
+      const desc = s.reversed ? !t.descending : t.descending
+      const nulls = s.reversed ? { nullsFirst: t.nulls.nullsLast, nullsLast: t.nulls.nullsFirst } : t.nulls
+      return this.ops.orderTerm(this.expression(t.expr), desc, nulls)
+    })
+  }
+}
+
+/** Whether an expression contains an aggregate. */
+export function hasAggregate(e: ResolvedExpr): boolean {
+  if (e.type === 'agg') return true
+  if (e.type === 'op') return hasAggregate(e.lhs) || hasAggregate(e.rhs)
+  return false
+}
+
+/** Whether a WHERE node refers to an aggregate (so it belongs in HAVING). */
+export function nodeHasAggregate(n: WhereNode): boolean {
+  if (n.type === 'cond') return n.aggregate
+  return n.children.some(nodeHasAggregate)
+}
+

@@ -1,0 +1,84 @@
+import { allModels, ConnectionError, type ModelClassLike, type ModelMeta, resolveAll, unregisterEngine } from '@strata/core'
+import { Kysely, type RawBuilder } from 'kysely'
+import type { DB, StrataDialect } from './dialect.js'
+import { KyselyEngine } from './engine.js'
+
+/** What `connect()` takes. */
+export interface ConnectConfig {
+  /** Database aliases to dialects; `default` is used unless a query says otherwise. */
+  databases: Record<string, StrataDialect>
+  /** The models this application uses (validated as a graph). */
+  models?: readonly ModelClassLike[]
+}
+
+/** A live set of connections, returned by `connect()`. */
+export interface Database {
+  /** The configured aliases. */
+  readonly aliases: readonly string[]
+  /** The models given to `connect()` (every registered model if none were given). */
+  readonly models: readonly ModelMeta[]
+  /** The Kysely instance of an alias, for anything the ORM cannot say. */
+  kysely(alias?: string): Kysely<DB>
+  /** The dialect of an alias. */
+  dialect(alias?: string): StrataDialect
+  /** The engine of an alias (used by migrations and tools). */
+  engine(alias?: string): KyselyEngine
+  /** Runs raw SQL with bound parameters (`sql` tag) inside the current transaction, if any. */
+  raw<R = Record<string, unknown>>(query: RawBuilder<R>, options?: { using?: string }): Promise<R[]>
+  /** Closes every connection and unregisters the aliases. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the configured databases, validates the model graph, and makes `Model.objects` live.
+ * @example const db = await connect({ databases: { default: sqlite({ filename: ':memory:' }) }, models: [Post] })
+ */
+export async function connect(config: ConnectConfig): Promise<Database> {
+  if (!config || typeof config.databases !== 'object' || Object.keys(config.databases).length === 0)
+    throw new ConnectionError('connect() needs at least one database under `databases`')
+  if (!config.databases.default) throw new ConnectionError("connect() needs a database named 'default'")
+  resolveAll()
+  const models = config.models ? config.models.map((m) => adopt(m)) : allModels()
+  const engines = new Map<string, KyselyEngine>()
+  try {
+    for (const [alias, dialect] of Object.entries(config.databases)) {
+      const kysely = new Kysely<DB>({ dialect: dialect.createKyselyDialect() })
+      if (dialect.initialize) await dialect.initialize(kysely)
+      const engine = new KyselyEngine(alias, dialect, kysely)
+      engines.set(alias, engine)
+    }
+  } catch (e) {
+    for (const engine of engines.values()) await engine.kysely.destroy().catch(() => undefined)
+    throw e instanceof Error && 'code' in e ? e : new ConnectionError(`Could not connect: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  }
+  for (const engine of engines.values()) engine.register()
+  const get = (alias = 'default'): KyselyEngine => {
+    const e = engines.get(alias)
+    if (!e) throw new ConnectionError(`No database named ${JSON.stringify(alias)}; configured: ${[...engines.keys()].join(', ')}`)
+    return e
+  }
+  return {
+    aliases: [...engines.keys()],
+    models,
+    kysely: (alias) => get(alias).kysely,
+    dialect: (alias) => get(alias).dialect,
+    engine: get,
+    async raw<R>(query: RawBuilder<R>, options: { using?: string } = {}): Promise<R[]> {
+      const r = await get(options.using).run<R>(query as RawBuilder<unknown>)
+      return r.rows
+    },
+    async close() {
+      for (const engine of engines.values()) {
+        unregisterEngine(engine)
+        await engine.kysely.destroy()
+      }
+    },
+  }
+}
+
+function adopt(cls: ModelClassLike): ModelMeta {
+  if (!cls || typeof cls !== 'function' || !cls.meta) throw new ConnectionError(`connect(): models must be classes made with model(), got ${String(cls)}`)
+  const meta = cls.meta
+  if (meta.cls !== cls && Object.prototype.isPrototypeOf.call(meta.cls, cls)) meta.cls = cls
+  return meta
+}

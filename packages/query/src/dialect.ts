@@ -1,0 +1,94 @@
+import type { Field, FieldKind } from '@strata/core'
+import type { Dialect as KyselyDialect, Expression, Kysely, RawBuilder } from 'kysely'
+
+/** A SQL fragment as the compiler composes them. */
+export type Fragment = RawBuilder<unknown> | Expression<unknown>
+
+/**
+ * What a database can do. Tests and the compiler branch on these flags, never on a dialect's name.
+ * Every flag says what `true` means; the default is `false` unless it says otherwise.
+ */
+export interface DialectFeatures {
+  /** `INSERT ... RETURNING` gives back generated keys. */
+  readonly returning: boolean
+  /** DDL runs inside a transaction and rolls back with it. */
+  readonly transactionalDdl: boolean
+  /** `ORDER BY x NULLS FIRST/LAST` is understood. */
+  readonly nullsOrdering: boolean
+  /** `SELECT DISTINCT ON (...)`. */
+  readonly distinctOn: boolean
+  /** `SELECT ... FOR UPDATE`. */
+  readonly selectForUpdate: boolean
+  /** JSON containment (`contains`, `contained_by` on JSON fields). */
+  readonly jsonContains: boolean
+  /** Regular expression lookups. */
+  readonly regex: boolean
+  /** Foreign keys are declared inside CREATE TABLE (no ALTER TABLE ADD CONSTRAINT). */
+  readonly inlineForeignKeys: boolean
+  /** `DROP TABLE ... CASCADE` removes constraints that point at the table. */
+  readonly dropTableCascade: boolean
+  /** Foreign keys are checked at commit (`DEFERRABLE INITIALLY DEFERRED`). */
+  readonly deferrableForeignKeys: boolean
+  /** Why a feature is missing, by flag name, for `NotSupportedError` messages and docs. */
+  readonly gaps: Readonly<Record<string, string>>
+}
+
+/** Context a dialect gets when rendering a lookup. */
+export interface LookupInput {
+  /** The left-hand side, already rendered (column, transform or expression). */
+  readonly lhs: Fragment
+  /** The right-hand side: a bound parameter or an expression, already rendered. */
+  readonly rhs: Fragment
+  /** The field the value is compared as. */
+  readonly field: Field | undefined
+}
+
+/**
+ * How one database spells things: value conversion, lookups, transforms, DDL types.
+ * A method returns a fragment; the compiler composes them and Kysely compiles the whole.
+ */
+export interface DialectOperations {
+  /** Converts a JavaScript value of a field to what the driver binds. */
+  toDriver(field: Field | undefined, value: unknown): unknown
+  /** Converts what the driver returned to the field's JavaScript type. */
+  fromDriver(field: Field | undefined, value: unknown): unknown
+  /** Renders a text lookup (`iexact`, `contains`, `icontains`, `startswith`, ..., `regex`). `pattern` is already escaped for LIKE with `\`. */
+  textLookup(lookup: string, lhs: Fragment, value: string, field: Field | undefined): Fragment
+  /** Renders a date/time transform (`year`, `month`, `hour`, `date`, ...) of `lhs`, evaluated in UTC. */
+  transform(name: string, lhs: Fragment, kind: FieldKind): Fragment
+  /** Renders an ordering term. */
+  orderTerm(expr: Fragment, descending: boolean, nulls: { nullsFirst?: boolean; nullsLast?: boolean }): Fragment
+  /** `ORDER BY` random. */
+  random(): Fragment
+  /** The LIMIT/OFFSET clause (empty when neither is set). */
+  limitOffset(limit: number | null, offset: number): Fragment
+  /** The column type in DDL for a field. */
+  columnType(field: Field): string
+  /** Text appended to a column definition for an auto-increment primary key. */
+  autoIncrement(field: Field): string
+  /** The INSERT verb with conflict handling (`INSERT OR IGNORE`, `INSERT IGNORE`, or `INSERT`). */
+  insertVerb(ignoreConflicts: boolean): string
+  /** Text after VALUES for conflict handling (`ON CONFLICT DO NOTHING`), or empty. */
+  insertSuffix(ignoreConflicts: boolean): string
+  /** Casts an aggregate result to the field's storage type where needed. */
+  castAggregate?(fn: string, expr: Fragment, field: Field | undefined): Fragment
+}
+
+/** A database dialect package: the only place that knows a database. */
+export interface StrataDialect {
+  /** A short name for messages (never branched on). */
+  readonly name: string
+  readonly features: DialectFeatures
+  readonly ops: DialectOperations
+  /** The Kysely dialect that talks to the driver. */
+  createKyselyDialect(): KyselyDialect
+  /** Runs once on a new Kysely instance (pragmas, session settings). */
+  initialize?(db: Kysely<DB>): Promise<void>
+  /** Maps a driver error to a Strata error class, keeping the original as `cause`. */
+  mapError(error: unknown): Error
+  /** Reads the id of the rows just inserted when `features.returning` is false. */
+  lastInsertIds?(result: { insertId?: bigint | number; numAffectedRows?: bigint }, count: number): unknown[]
+}
+
+/** The untyped database shape the ORM uses with Kysely (tables are known from metadata, not types). */
+export type DB = Record<string, Record<string, unknown>>

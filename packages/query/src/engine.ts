@@ -1,0 +1,254 @@
+import {
+  type Assignment,
+  type CompiledSql,
+  type Engine,
+  exprField,
+  type Field,
+  type ModelMeta,
+  type QueryState,
+  type ResolvedExpr,
+  registerEngine,
+} from '@strata/core'
+import { type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
+import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/select.js'
+import { makeHydrator } from './compiler/hydrate.js'
+import { currentTransaction } from './context.js'
+import type { DB, Fragment, StrataDialect } from './dialect.js'
+import { type AtomicOptions, brokenError, runAtomic } from './transaction.js'
+
+/** Executes QuerySets on one configured database through Kysely. */
+export class KyselyEngine implements Engine {
+  readonly alias: string
+  readonly dialect: StrataDialect
+  readonly kysely: Kysely<DB>
+
+  constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>) {
+    this.alias = alias
+    this.dialect = dialect
+    this.kysely = kysely
+  }
+
+  /** The Kysely instance to use here: the open transaction's or the pool's. */
+  executor(): Kysely<DB> {
+    const frame = currentTransaction(this.alias)
+    if (frame?.broken) throw brokenError()
+    return frame?.trx ?? this.kysely
+  }
+
+  /** Runs a fragment, mapping driver errors and marking a transaction broken on failure. */
+  async run<R = Record<string, unknown>>(query: RawBuilder<unknown>): Promise<QueryResult<R>> {
+    const db = this.executor()
+    try {
+      return (await query.execute(db)) as QueryResult<R>
+    } catch (e) {
+      const frame = currentTransaction(this.alias)
+      if (frame) frame.broken = true
+      throw this.dialect.mapError(e)
+    }
+  }
+
+  #columns(c: QueryCompiler): { cols: Fragment[]; out: OutputColumn[] } {
+    const s = c.state
+    const cols: Fragment[] = []
+    const out: OutputColumn[] = []
+    const add = (frag: Fragment, key: string, field: Field | undefined) => {
+      const alias = `c${out.length}`
+      cols.push(sql`${frag} as ${sql.id(alias)}`)
+      out.push({ alias, key, field })
+    }
+    if (s.values) {
+      for (const v of s.values) add(c.expression(v.expr), v.key, exprField(v.expr, c.ctx))
+    } else {
+      for (const f of s.meta.concreteFields) add(sql.ref(`${c.root}.${f.column}`), f.attname, f)
+      for (const [name, e] of s.annotations) if (!s.hidden.has(name)) add(c.expression(e), name, exprField(e, c.ctx))
+    }
+    return { cols, out }
+  }
+
+  #compileSelect(state: QueryState): { query: RawBuilder<unknown>; out: OutputColumn[] } {
+    const c = new QueryCompiler(state, this.dialect)
+    const { cols, out } = this.#columns(c)
+    return { query: c.select(cols), out }
+  }
+
+  async select(state: QueryState): Promise<unknown[]> {
+    const { query, out } = this.#compileSelect(state)
+    const result = await this.run(query)
+    const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
+    const rows = result.rows
+    const list = new Array(rows.length)
+    for (let i = 0; i < rows.length; i++) list[i] = hydrate(rows[i]!)
+    return list
+  }
+
+  async *stream(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
+    const { query, out } = this.#compileSelect(state)
+    const db = this.executor()
+    const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
+    const compiled = query.compile(db)
+    try {
+      for await (const chunk of db.getExecutor().stream(compiled, chunkSize)) {
+        for (const row of chunk.rows) yield hydrate(row as Record<string, unknown>)
+      }
+    } catch (e) {
+      throw this.dialect.mapError(e)
+    }
+  }
+
+  #needsWrapping(state: QueryState, c: QueryCompiler): boolean {
+    return state.distinct || state.limit !== null || state.offset > 0 || c.aggregates || state.groupByValues
+  }
+
+  async count(state: QueryState): Promise<number> {
+    const c = new QueryCompiler({ ...state, order: [] }, this.dialect)
+    let query: RawBuilder<unknown>
+    if (this.#needsWrapping(state, c)) {
+      const { cols } = this.#columns(c)
+      query = sql`select count(*) as ${sql.id('n')} from (${c.select(cols, { noOrder: true })}) as ${sql.id('sub')}`
+    } else {
+      query = c.select([sql`count(*) as ${sql.id('n')}`], { noOrder: true })
+    }
+    const r = await this.run<{ n: unknown }>(query)
+    return Number(r.rows[0]?.n ?? 0)
+  }
+
+  async exists(state: QueryState): Promise<boolean> {
+    const c = new QueryCompiler({ ...state, order: [], limit: state.limit === null ? 1 : Math.min(state.limit, 1) }, this.dialect)
+    const cols = c.aggregates ? this.#columns(c).cols : [sql`1 as ${sql.id('one')}`]
+    const r = await this.run(c.select(cols, { noOrder: true }))
+    return r.rows.length > 0
+  }
+
+  async aggregate(state: QueryState, aggregates: ReadonlyMap<string, ResolvedExpr>): Promise<Record<string, unknown>> {
+    const base = { ...state, order: [] }
+    const c = new QueryCompiler(base, this.dialect)
+    const names = [...aggregates.keys()]
+    const fields = names.map((n) => exprField(aggregates.get(n)!, c.ctx))
+    const refsAggregate = [...aggregates.values()].some((e) => referencesAggregateAnnotation(e, state))
+    let query: RawBuilder<unknown>
+    if (this.#needsWrapping(state, c) || refsAggregate) {
+      // Aggregate over the rows of the query as it stands: select what the aggregates read in a subquery.
+      const inner = new QueryCompiler(base, this.dialect)
+      const innerCols: Fragment[] = []
+      const outer: Fragment[] = []
+      names.forEach((name, i) => {
+        const e = aggregates.get(name)!
+        if (e.type !== 'agg') throw new Error('aggregate() over a sliced or grouped query takes plain aggregates')
+        const argAlias = `a${i}`
+        innerCols.push(sql`${e.arg ? inner.expression(e.arg) : sql`1`} as ${sql.id(argAlias)}`)
+        const fn = e.fn.toUpperCase()
+        let expr: Fragment = sql`${sql.raw(fn)}(${e.distinct ? sql`distinct ` : sql``}${e.arg ? sql.ref(`sub.${argAlias}`) : sql`*`})`
+        if (e.default !== null && e.default !== undefined && e.fn !== 'count') expr = sql`coalesce(${expr}, ${sql.val(this.dialect.ops.toDriver(e.field, e.default))})`
+        outer.push(sql`${expr} as ${sql.id(name)}`)
+      })
+      if (!base.values) innerCols.unshift(sql`${sql.ref(`${inner.root}.${state.meta.pk.column}`)} as ${sql.id('pk__')}`)
+      query = sql`select ${sql.join(outer)} from (${inner.select(innerCols, { noOrder: true })}) as ${sql.id('sub')}`
+    } else {
+      const cols = names.map((n) => sql`${c.expression(aggregates.get(n)!)} as ${sql.id(n)}`)
+      query = c.select(cols, { noOrder: true, groupBy: null })
+    }
+    const r = await this.run(query)
+    const row = r.rows[0] ?? {}
+    const out: Record<string, unknown> = {}
+    names.forEach((n, i) => {
+      const e = aggregates.get(n)!
+      const raw = (row as Record<string, unknown>)[n]
+      const value = raw === null || raw === undefined ? (e.type === 'agg' ? e.default : null) : this.dialect.ops.fromDriver(fields[i], raw)
+      out[n] = value
+    })
+    return out
+  }
+
+  /** `WHERE pk IN (SELECT pk FROM (...) sub)` when the query has joins or limits; else the plain WHERE. */
+  #targetRows(state: QueryState): { table: Fragment; where: Fragment | null } {
+    const meta = state.meta
+    const direct = new QueryCompiler({ ...state, order: [] }, this.dialect, { root: meta.dbTable })
+    const where = state.where ? direct.where(state.where, false) : null
+    if (!direct.hasJoins && state.limit === null && state.offset === 0 && !direct.aggregates) {
+      return { table: sql.table(meta.dbTable), where }
+    }
+    const c = new QueryCompiler({ ...state, order: state.limit !== null || state.offset ? state.order : [] }, this.dialect)
+    const inner = c.select([sql`${sql.ref(`${c.root}.${meta.pk.column}`)} as ${sql.id('pk')}`], { noOrder: state.limit === null && state.offset === 0 })
+    return {
+      table: sql.table(meta.dbTable),
+      where: sql`${sql.ref(`${meta.dbTable}.${meta.pk.column}`)} in (select ${sql.ref('sub.pk')} from (${inner}) as ${sql.id('sub')})`,
+    }
+  }
+
+  async update(state: QueryState, assignments: readonly Assignment[]): Promise<number> {
+    const meta = state.meta
+    const { table, where } = this.#targetRows(state)
+    const setter = new QueryCompiler({ ...state, where: null, order: [] }, this.dialect, { root: meta.dbTable })
+    const sets = assignments.map((a) => {
+      const field = meta.concreteFields.find((f) => f.attname === a.attname)
+      const value = a.expr ? setter.expression(a.expr) : sql.val(this.dialect.ops.toDriver(field, a.value))
+      return sql`${sql.id(a.column)} = ${value}`
+    })
+    const q = sql`update ${table} set ${sql.join(sets)}${where ? sql` where ${where}` : sql``}`
+    const r = await this.run(q)
+    return Number(r.numAffectedRows ?? 0)
+  }
+
+  async delete(state: QueryState): Promise<number> {
+    const { table, where } = this.#targetRows(state)
+    const r = await this.run(sql`delete from ${table}${where ? sql` where ${where}` : sql``}`)
+    return Number(r.numAffectedRows ?? 0)
+  }
+
+  async insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options: { ignoreConflicts?: boolean } = {}): Promise<unknown[]> {
+    if (rows.length === 0) return []
+    const ops = this.dialect.ops
+    const out: unknown[] = new Array(rows.length)
+    // Rows that give the generated key and rows that do not are inserted separately.
+    const groups = new Map<string, number[]>()
+    rows.forEach((r, i) => {
+      const k = meta.concreteFields.filter((f) => r[f.attname] !== undefined).map((f) => f.attname).join(',')
+      const list = groups.get(k) ?? []
+      list.push(i)
+      groups.set(k, list)
+    })
+    const pk = meta.pk
+    for (const [, indexes] of groups) {
+      const fields = meta.concreteFields.filter((f) => rows[indexes[0]!]![f.attname] !== undefined)
+      const colList = fields.length ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
+      const values = indexes.map((i) => sql`(${sql.join(fields.map((f) => sql.val(ops.toDriver(f, rows[i]![f.attname]))))})`)
+      const verb = sql.raw(ops.insertVerb(options.ignoreConflicts === true))
+      const suffix = ops.insertSuffix(options.ignoreConflicts === true)
+      const body = fields.length ? sql`${colList} values ${sql.join(values)}` : sql`default values`
+      const returning = this.dialect.features.returning
+      const q = sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${sql.raw(suffix)}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`
+      const r = await this.run<{ pk: unknown }>(q)
+      if (returning) {
+        if (r.rows.length === indexes.length) indexes.forEach((idx, j) => (out[idx] = ops.fromDriver(pk, r.rows[j]!.pk)))
+        else if (!options.ignoreConflicts) indexes.forEach((idx, j) => (out[idx] = r.rows[j] ? ops.fromDriver(pk, r.rows[j]!.pk) : undefined))
+        else indexes.forEach((idx) => (out[idx] = rows[idx]![pk.attname]))
+      } else if (this.dialect.lastInsertIds && pk.dbGenerated && !options.ignoreConflicts) {
+        const ids = this.dialect.lastInsertIds(r, indexes.length)
+        indexes.forEach((idx, j) => (out[idx] = ops.fromDriver(pk, ids[j])))
+      } else indexes.forEach((idx) => (out[idx] = rows[idx]![pk.attname]))
+    }
+    return out
+  }
+
+  compile(state: QueryState): CompiledSql {
+    const { query } = this.#compileSelect(state)
+    const c = query.compile(this.kysely)
+    return { sql: c.sql, parameters: c.parameters }
+  }
+
+  atomic<T>(fn: () => Promise<T>, options?: AtomicOptions): Promise<T> {
+    return runAtomic(this.alias, this.kysely, fn, options)
+  }
+
+  /** Makes this engine the one core uses for its alias. */
+  register(): void {
+    registerEngine(this)
+  }
+}
+
+function referencesAggregateAnnotation(e: ResolvedExpr, state: QueryState): boolean {
+  if (e.type === 'col' && e.path.annotation) return hasAggregate(state.annotations.get(e.path.annotation)!)
+  if (e.type === 'agg') return e.arg ? referencesAggregateAnnotation(e.arg, state) : false
+  if (e.type === 'op') return referencesAggregateAnnotation(e.lhs, state) || referencesAggregateAnnotation(e.rhs, state)
+  return false
+}

@@ -1,0 +1,85 @@
+import type { DialectFeatures, StrataDialect } from '@strata/query'
+import Database from 'better-sqlite3'
+import { SqliteDialect } from 'kysely'
+import { mapSqliteError } from './sqlite-errors.js'
+import { sqliteOperations } from './sqlite-operations.js'
+
+/** Options of `sqlite()`. */
+export interface SqliteOptions {
+  /** A file path, or `':memory:'` (the default). Ignored when `database` is given. */
+  filename?: string
+  /** An open better-sqlite3 database to use instead of opening `filename`. */
+  database?: Database.Database
+  /** Write-ahead logging for file databases (default true). */
+  wal?: boolean
+  /** How long a writer waits for a lock, in ms (default 5000). */
+  busyTimeout?: number
+  /** Passed to better-sqlite3 when opening `filename`. */
+  readonly?: boolean
+}
+
+/** What SQLite can do, as the compiler and the conformance suite see it. */
+export const sqliteFeatures: DialectFeatures = {
+  returning: true,
+  transactionalDdl: true,
+  nullsOrdering: true,
+  distinctOn: false,
+  selectForUpdate: false,
+  jsonContains: false,
+  regex: true,
+  inlineForeignKeys: true,
+  deferrableForeignKeys: true,
+  dropTableCascade: false,
+  gaps: {
+    distinctOn: 'SQLite has no DISTINCT ON.',
+    selectForUpdate: 'SQLite locks the whole database; FOR UPDATE is ignored as in Django.',
+    jsonContains: 'SQLite has no JSON containment operator.',
+  },
+}
+
+const regexCache = new Map<string, RegExp>()
+
+function regexFor(pattern: string, flags: string): RegExp {
+  const key = `${flags}/${pattern}`
+  let re = regexCache.get(key)
+  if (!re) {
+    re = new RegExp(pattern, flags)
+    if (regexCache.size > 500) regexCache.clear()
+    regexCache.set(key, re)
+  }
+  return re
+}
+
+/** Prepares a connection: foreign keys, WAL, case-sensitive LIKE, Unicode lowercasing, REGEXP. */
+export function prepareSqliteConnection(db: Database.Database, options: SqliteOptions = {}): Database.Database {
+  db.pragma('foreign_keys = ON')
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeout ?? 5000))}`)
+  if (options.wal !== false && db.name !== ':memory:' && db.name !== '' && !options.readonly) db.pragma('journal_mode = WAL')
+  // LIKE is ASCII case-insensitive by default; make `contains` exact and do case folding ourselves (Unicode-aware).
+  db.pragma('case_sensitive_like = ON')
+  db.function('strata_lower', { deterministic: true }, (s: unknown) => (s === null ? null : String(s).toLowerCase()))
+  db.function('strata_regexp', { deterministic: true }, (s: unknown, pattern: unknown, insensitive: unknown) =>
+    s === null || pattern === null ? null : regexFor(String(pattern), Number(insensitive) ? 'iu' : 'u').test(String(s)) ? 1 : 0,
+  )
+  db.defaultSafeIntegers(true)
+  return db
+}
+
+/**
+ * The SQLite dialect over better-sqlite3.
+ * @example connect({ databases: { default: sqlite({ filename: 'app.db' }) } })
+ */
+export function sqlite(options: SqliteOptions = {}): StrataDialect {
+  return {
+    name: 'sqlite',
+    features: sqliteFeatures,
+    ops: sqliteOperations,
+    createKyselyDialect() {
+      return new SqliteDialect({
+        database: async () =>
+          prepareSqliteConnection(options.database ?? new Database(options.filename ?? ':memory:', { readonly: options.readonly === true }), options),
+      })
+    },
+    mapError: mapSqliteError,
+  }
+}

@@ -1,0 +1,213 @@
+import { type Field, ForeignKey, type FieldKind, normalizeDecimal, DecimalField, NotSupportedError } from '@strata/core'
+import type { DialectOperations, Fragment } from '@strata/query'
+import { sql } from 'kysely'
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+
+/** `Date` -> `'YYYY-MM-DD HH:MM:SS.mmm'` in UTC (sorts and compares as text). */
+export function formatDateTime(d: Date): string {
+  const y = d.getUTCFullYear()
+  if (y < 1 || y > 9999) throw new RangeError(`year ${y} is out of range 1..9999`)
+  return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
+}
+
+function parseDateTime(s: string): Date {
+  return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.replace(' ', 'T')}Z`)
+}
+
+function storageField(field: Field | undefined): Field | undefined {
+  return field instanceof ForeignKey && field.target ? storageField(field.target.pk) : field
+}
+
+function toNumber(v: unknown): unknown {
+  return typeof v === 'bigint' ? Number(v) : v
+}
+
+const STRFTIME: Record<string, string> = {
+  year: '%Y',
+  iso_year: '%G',
+  month: '%m',
+  day: '%d',
+  week: '%V',
+  iso_week_day: '%u',
+  hour: '%H',
+  minute: '%M',
+  second: '%S',
+}
+
+/** SQLite's spelling of values, lookups, transforms and DDL types. */
+export const sqliteOperations: DialectOperations = {
+  toDriver(field, value) {
+    if (value === null || value === undefined) return null
+    const f = storageField(field)
+    switch (f?.kind) {
+      case 'boolean':
+        return value ? 1 : 0
+      case 'dateTime':
+        return value instanceof Date ? formatDateTime(value) : value
+      case 'json':
+        return JSON.stringify(value)
+      case 'duration':
+        return typeof value === 'number' ? BigInt(Math.round(value * 1000)) : value
+      case 'binary':
+        return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
+      default:
+        if (typeof value === 'boolean') return value ? 1 : 0
+        if (value instanceof Date) return formatDateTime(value)
+        return value
+    }
+  },
+
+  fromDriver(field, value) {
+    if (value === null || value === undefined) return null
+    const f = storageField(field)
+    switch (f?.kind) {
+      case undefined:
+        return typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value
+      case 'boolean':
+        return Number(value) !== 0
+      case 'auto':
+      case 'integer':
+      case 'smallInteger':
+      case 'positiveInteger':
+      case 'float':
+        return toNumber(value)
+      case 'bigAuto':
+      case 'bigInteger':
+        return typeof value === 'bigint' ? value : BigInt(Math.trunc(Number(value)))
+      case 'decimal': {
+        const places = (f as DecimalField<boolean, boolean>).decimalPlaces
+        const text = typeof value === 'number' ? value.toFixed(Math.min(places, 100)) : String(value)
+        return normalizeDecimal(text, places, () => {
+          throw new NotSupportedError(`SQLite returned a non-numeric decimal: ${text}`)
+        })
+      }
+      case 'dateTime':
+        return typeof value === 'string' ? parseDateTime(value) : new Date(Number(value))
+      case 'json':
+        return typeof value === 'string' ? JSON.parse(value) : value
+      case 'duration':
+        return Number(value) / 1000
+      case 'binary':
+        return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value
+      case 'date':
+      case 'time':
+      case 'char':
+      case 'text':
+      case 'email':
+      case 'url':
+      case 'slug':
+      case 'uuid':
+        return typeof value === 'string' ? value : String(value)
+      default:
+        return toNumber(value)
+    }
+  },
+
+  textLookup(lookup, lhs, value) {
+    switch (lookup) {
+      case 'iexact':
+        return sql`strata_lower(${lhs}) like ${value.toLowerCase()} escape '\\'`
+      case 'contains':
+        return sql`${lhs} like ${`%${value}%`} escape '\\'`
+      case 'icontains':
+        return sql`strata_lower(${lhs}) like ${`%${value.toLowerCase()}%`} escape '\\'`
+      case 'startswith':
+        return sql`${lhs} like ${`${value}%`} escape '\\'`
+      case 'istartswith':
+        return sql`strata_lower(${lhs}) like ${`${value.toLowerCase()}%`} escape '\\'`
+      case 'endswith':
+        return sql`${lhs} like ${`%${value}`} escape '\\'`
+      case 'iendswith':
+        return sql`strata_lower(${lhs}) like ${`%${value.toLowerCase()}`} escape '\\'`
+      case 'regex':
+        return sql`strata_regexp(${lhs}, ${value}, 0)`
+      case 'iregex':
+        return sql`strata_regexp(${lhs}, ${value}, 1)`
+      default:
+        throw new NotSupportedError(`SQLite has no lookup '${lookup}'`)
+    }
+  },
+
+  transform(name, lhs, _kind: FieldKind): Fragment {
+    if (name === 'date') return sql`date(${lhs})`
+    if (name === 'time') return sql`time(${lhs})`
+    if (name === 'week_day') return sql`(cast(strftime('%w', ${lhs}) as integer) + 1)`
+    if (name === 'quarter') return sql`((cast(strftime('%m', ${lhs}) as integer) + 2) / 3)`
+    const fmt = STRFTIME[name]
+    if (!fmt) throw new NotSupportedError(`SQLite has no transform '${name}'`)
+    return sql`cast(strftime(${sql.lit(fmt)}, ${lhs}) as integer)`
+  },
+
+  orderTerm(expr, descending, nulls) {
+    const dir = descending ? sql`desc` : sql`asc`
+    if (nulls.nullsFirst) return sql`${expr} ${dir} nulls first`
+    if (nulls.nullsLast) return sql`${expr} ${dir} nulls last`
+    return sql`${expr} ${dir}`
+  },
+
+  random() {
+    return sql`random()`
+  },
+
+  limitOffset(limit, offset) {
+    if (limit === null && offset === 0) return sql``
+    if (limit === null) return sql`limit -1 offset ${sql.lit(offset)}`
+    return offset ? sql`limit ${sql.lit(limit)} offset ${sql.lit(offset)}` : sql`limit ${sql.lit(limit)}`
+  },
+
+  columnType(field) {
+    const f = storageField(field)!
+    const max = (f.options as { maxLength?: number }).maxLength
+    switch (f.kind) {
+      case 'auto':
+      case 'bigAuto':
+      case 'integer':
+        return 'integer'
+      case 'smallInteger':
+        return 'smallint'
+      case 'bigInteger':
+        return 'bigint'
+      case 'positiveInteger':
+        return 'integer unsigned'
+      case 'float':
+        return 'real'
+      case 'decimal': {
+        const d = f as DecimalField<boolean, boolean>
+        return `decimal(${d.maxDigits}, ${d.decimalPlaces})`
+      }
+      case 'boolean':
+        return 'bool'
+      case 'date':
+        return 'date'
+      case 'dateTime':
+        return 'datetime'
+      case 'time':
+        return 'time'
+      case 'duration':
+        return 'bigint'
+      case 'uuid':
+        return 'char(36)'
+      case 'json':
+        return 'text'
+      case 'binary':
+        return 'blob'
+      case 'text':
+        return 'text'
+      default:
+        return max ? `varchar(${max})` : 'text'
+    }
+  },
+
+  autoIncrement(field) {
+    return field.kind === 'auto' || field.kind === 'bigAuto' ? ' autoincrement' : ''
+  },
+
+  insertVerb(ignoreConflicts) {
+    return ignoreConflicts ? 'insert or ignore' : 'insert'
+  },
+
+  insertSuffix() {
+    return ''
+  },
+}
