@@ -84,7 +84,7 @@ export function resolveFieldPath(
     const next = parts[i + 1]
     const field = current.field(name)
     if (field) {
-      if (field instanceof RelatedField && field.attname !== name) {
+      if (field instanceof RelatedField && (field instanceof ManyToManyField || field.attname !== name)) {
         field.target.resolve()
         const target = field.target
         const isM2M = field instanceof ManyToManyField
@@ -165,6 +165,7 @@ export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx:
       lookup = part
       break
     }
+    if (isRelation && !isLookup(part) && !isTransform(part)) noField((field as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target, part)
     const what = isTransform(part) || isLookup(part) ? 'lookup' : 'lookup or transform'
     throw new FieldError(
       `Unsupported ${what} '${part}' for ${kindLabel(path, field)} in ${JSON.stringify(key)} on ${meta.name}`,

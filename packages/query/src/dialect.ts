@@ -1,4 +1,4 @@
-import type { Field, FieldKind } from '@strata/core'
+import type { Field, FieldKind, ModelMeta } from '@strata/core'
 import type { Dialect as KyselyDialect, Expression, Kysely, RawBuilder } from 'kysely'
 
 /** A SQL fragment as the compiler composes them. */
@@ -52,6 +52,11 @@ export interface DialectOperations {
   toDriver(field: Field | undefined, value: unknown): unknown
   /** Converts what the driver returned to the field's JavaScript type. */
   fromDriver(field: Field | undefined, value: unknown): unknown
+  /**
+   * Renders `exact` (`lhs = rhs`) where equality needs more than `=`, such as a case-sensitive
+   * comparison whatever the column's collation. Optional: the compiler writes `lhs = rhs` without it.
+   */
+  exact?(lhs: Fragment, rhs: Fragment, field: Field | undefined): Fragment
   /** Renders a text lookup (`iexact`, `contains`, `icontains`, `startswith`, ..., `regex`). `pattern` is already escaped for LIKE with `\`. */
   textLookup(lookup: string, lhs: Fragment, value: string, field: Field | undefined): Fragment
   /** Renders a date/time transform (`year`, `month`, `hour`, `date`, ...) of `lhs`, evaluated in UTC. */
@@ -68,8 +73,8 @@ export interface DialectOperations {
   autoIncrement(field: Field): string
   /** The INSERT verb with conflict handling (`INSERT OR IGNORE`, `INSERT IGNORE`, or `INSERT`). */
   insertVerb(ignoreConflicts: boolean): string
-  /** Text after VALUES for conflict handling (`ON CONFLICT DO NOTHING`), or empty. */
-  insertSuffix(ignoreConflicts: boolean): string
+  /** Text after VALUES for conflict handling (`ON CONFLICT DO NOTHING`), or empty; `meta` is the model inserted into. */
+  insertSuffix(ignoreConflicts: boolean, meta?: ModelMeta): string
   /** Casts an aggregate result to the field's storage type where needed. */
   castAggregate?(fn: string, expr: Fragment, field: Field | undefined): Fragment
 }

@@ -136,7 +136,7 @@ export class KyselyEngine implements Engine {
         if (e.type !== 'agg') throw new Error('aggregate() over a sliced or grouped query takes plain aggregates')
         const argAlias = `a${i}`
         innerCols.push(sql`${e.arg ? inner.expression(e.arg) : sql`1`} as ${sql.id(argAlias)}`)
-        const fn = e.fn.toUpperCase()
+        const fn = e.fn
         let expr: Fragment = sql`${sql.raw(fn)}(${e.distinct ? sql`distinct ` : sql``}${e.arg ? sql.ref(`sub.${argAlias}`) : sql`*`})`
         if (e.default !== null && e.default !== undefined && e.fn !== 'count') expr = sql`coalesce(${expr}, ${sql.val(this.dialect.ops.toDriver(e.field, e.default))})`
         outer.push(sql`${expr} as ${sql.id(name)}`)
@@ -213,7 +213,7 @@ export class KyselyEngine implements Engine {
       const colList = fields.length ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
       const values = indexes.map((i) => sql`(${sql.join(fields.map((f) => sql.val(ops.toDriver(f, rows[i]![f.attname]))))})`)
       const verb = sql.raw(ops.insertVerb(options.ignoreConflicts === true))
-      const suffix = ops.insertSuffix(options.ignoreConflicts === true)
+      const suffix = ops.insertSuffix(options.ignoreConflicts === true, meta)
       const body = fields.length ? sql`${colList} values ${sql.join(values)}` : sql`default values`
       const returning = this.dialect.features.returning
       const q = sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${sql.raw(suffix)}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`
@@ -237,7 +237,7 @@ export class KyselyEngine implements Engine {
   }
 
   atomic<T>(fn: () => Promise<T>, options?: AtomicOptions): Promise<T> {
-    return runAtomic(this.alias, this.kysely, fn, options)
+    return runAtomic(this.alias, this.kysely, fn, options, (e) => this.dialect.mapError(e))
   }
 
   /** Makes this engine the one core uses for its alias. */

@@ -39,7 +39,7 @@ export class SchemaEditor {
       .filter((f): f is ForeignKey<unknown, boolean, boolean> => f instanceof ForeignKey && f.options.dbConstraint !== false)
       .map(
         (f) =>
-          sql`alter table ${sql.table(meta.dbTable)} add constraint ${sql.id(constraintName(meta.dbTable, f.column, 'fk'))} foreign key (${sql.id(f.column)}) references ${sql.table(f.target.dbTable)} (${sql.id(f.target.pk.column)})`,
+          sql`alter table ${sql.table(meta.dbTable)} add constraint ${sql.id(constraintName(meta.dbTable, f.column, 'fk'))} foreign key (${sql.id(f.column)}) references ${sql.table(f.target.dbTable)} (${sql.id(f.target.pk.column)})${sql.raw(this.engine.dialect.features.deferrableForeignKeys ? ' deferrable initially deferred' : '')}`,
       )
   }
 

@@ -19,7 +19,13 @@ let savepoints = 0
  * Runs `fn` in a transaction on `alias`: the outermost block commits or rolls back, nested blocks
  * use savepoints. Every query inside, by any code path, uses the transaction's connection.
  */
-export async function runAtomic<T>(alias: string, root: Kysely<DB>, fn: () => Promise<T>, options: AtomicOptions = {}): Promise<T> {
+export async function runAtomic<T>(
+  alias: string,
+  root: Kysely<DB>,
+  fn: () => Promise<T>,
+  options: AtomicOptions = {},
+  mapError: (error: unknown) => Error = (e) => e as Error,
+): Promise<T> {
   const frames = transactionContext.getStore()
   const frame = frames?.get(alias)
   if (frame) {
@@ -43,7 +49,9 @@ export async function runAtomic<T>(alias: string, root: Kysely<DB>, fn: () => Pr
   }
   let builder = root.startTransaction()
   if (options.isolation) builder = builder.setIsolationLevel(options.isolation)
-  const trx = await builder.execute()
+  const trx = await builder.execute().catch((e: unknown) => {
+    throw mapError(e)
+  })
   const top: TransactionFrame = { alias, trx, depth: 0, broken: false, onCommit: [] }
   let result: T
   try {
@@ -53,7 +61,13 @@ export async function runAtomic<T>(alias: string, root: Kysely<DB>, fn: () => Pr
     await trx.rollback().execute().catch(() => undefined)
     throw e
   }
-  await trx.commit().execute()
+  try {
+    await trx.commit().execute()
+  } catch (e) {
+    // COMMIT can fail (deferred constraints, serialization); Kysely keeps the connection until a rollback.
+    await trx.rollback().execute().catch(() => undefined)
+    throw mapError(e)
+  }
   for (const cb of top.onCommit) {
     try {
       await cb.fn()

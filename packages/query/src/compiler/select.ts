@@ -160,7 +160,7 @@ export class QueryCompiler {
         return resolved
       }
       case 'agg': {
-        const fn = expr.fn.toUpperCase()
+        const fn = expr.fn
         let arg: Fragment = expr.arg ? this.expression(expr.arg) : sql`*`
         if (expr.filter) {
           const cond = this.where(expr.filter, false)
@@ -205,7 +205,7 @@ export class QueryCompiler {
     const lhs = this.path(c.path)
     const field = pathOutputField(c.path, this.ctx)
     const rendered = this.#lookup(c, lhs, field)
-    const mayBeNull = c.lookup !== 'isnull' && (c.path.hops.length > 0 || field?.nullable === true || c.path.annotation !== undefined)
+    const mayBeNull = c.lookup !== 'isnull' && (c.path.hops.length > 0 || c.path.field?.nullable === true || c.path.annotation !== undefined)
     return negated && mayBeNull ? sql<boolean>`(${rendered} and ${lhs} is not null)` : rendered
   }
 
@@ -244,7 +244,7 @@ export class QueryCompiler {
     const rhs = (v: unknown): Fragment => (c.isExpr ? this.expression(v as ResolvedExpr) : this.param(v, field))
     switch (c.lookup) {
       case 'exact':
-        return sql<boolean>`${lhs} = ${rhs(c.value)}`
+        return this.ops.exact ? (this.ops.exact(lhs, rhs(c.value), field) as RawBuilder<boolean>) : sql<boolean>`${lhs} = ${rhs(c.value)}`
       case 'gt':
         return sql<boolean>`${lhs} > ${rhs(c.value)}`
       case 'gte':
@@ -297,8 +297,7 @@ export class QueryCompiler {
     if (groupBy && groupBy.length) parts.push(sql`group by ${sql.join(groupBy)}`)
     if (havingSql) parts.push(sql`having ${havingSql}`)
     if (order.length) parts.push(sql`order by ${sql.join(order)}`)
-    const lim = this.ops.limitOffset(s.limit, s.offset)
-    parts.push(lim)
+    if (s.limit !== null || s.offset > 0) parts.push(this.ops.limitOffset(s.limit, s.offset))
     return sql`${sql.join(parts, sql` `)}`
   }
 
