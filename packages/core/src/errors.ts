@@ -109,6 +109,21 @@ export class OperationalError extends DatabaseError {
   override readonly code: string = 'operational_error'
 }
 
+/** A serializable transaction could not be serialized and was rolled back; retrying may succeed. */
+export class SerializationFailure extends OperationalError {
+  override readonly code: string = 'serialization_failure'
+}
+
+/** The database broke a deadlock by rolling this transaction back; retrying may succeed. */
+export class DeadlockDetected extends OperationalError {
+  override readonly code: string = 'deadlock_detected'
+}
+
+/** A value the database refuses for its column: too long, out of range, malformed. */
+export class DataError extends DatabaseError {
+  override readonly code: string = 'data_error'
+}
+
 /** A transaction was used wrongly (a query after an error inside `atomic`, for example). */
 export class TransactionManagementError extends DatabaseError {
   override readonly code: string = 'transaction_management_error'

@@ -2,6 +2,8 @@ export {
   CheckViolation,
   ConnectionError,
   DatabaseError,
+  DataError,
+  DeadlockDetected,
   FieldError,
   ForeignKeyViolation,
   IntegrityError,
@@ -13,6 +15,7 @@ export {
   ProtectedError,
   RelationNotLoaded,
   RestrictedError,
+  SerializationFailure,
   StrataError,
   type StrataErrorOptions,
   TransactionManagementError,
@@ -138,6 +141,7 @@ export type {
 } from './types.js'
 export type {
   AnnotationResults,
+  CheckAggregates,
   CheckAnnotations,
   CheckPaths,
   ExprResult,

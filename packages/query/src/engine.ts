@@ -5,7 +5,9 @@ import {
   exprField,
   type Field,
   type ModelMeta,
+  type OrderTerm,
   type QueryState,
+  resolveOrderName,
   type ResolvedExpr,
   registerEngine,
 } from '@strata/core'
@@ -82,6 +84,10 @@ export class KyselyEngine implements Engine {
   }
 
   async *stream(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
+    if (!this.dialect.features.cursorStreaming) {
+      yield* this.#streamPages(state, chunkSize)
+      return
+    }
     const { query, out } = this.#compileSelect(state)
     const db = this.executor()
     const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
@@ -92,6 +98,24 @@ export class KyselyEngine implements Engine {
       }
     } catch (e) {
       throw this.dialect.mapError(e)
+    }
+  }
+
+  /** Streams in LIMIT/OFFSET pages under an ordering made total (primary key last), one query per page. */
+  async *#streamPages(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
+    const order = totalOrder(state)
+    if (!order) {
+      for (const row of await this.select(state)) yield row
+      return
+    }
+    let done = 0
+    for (;;) {
+      const size = state.limit === null ? chunkSize : Math.min(chunkSize, state.limit - done)
+      if (size <= 0) return
+      const page = await this.select({ ...state, order, offset: state.offset + done, limit: size })
+      for (const row of page) yield row
+      if (page.length < size) return
+      done += page.length
     }
   }
 
@@ -120,7 +144,9 @@ export class KyselyEngine implements Engine {
   }
 
   async aggregate(state: QueryState, aggregates: ReadonlyMap<string, ResolvedExpr>): Promise<Record<string, unknown>> {
-    const base = { ...state, order: [] }
+    // A slice keeps its ordering: it decides which rows are aggregated.
+    const sliced = state.limit !== null || state.offset > 0
+    const base = { ...state, order: sliced ? state.order : [] }
     const c = new QueryCompiler(base, this.dialect)
     const names = [...aggregates.keys()]
     const fields = names.map((n) => exprField(aggregates.get(n)!, c.ctx))
@@ -142,7 +168,7 @@ export class KyselyEngine implements Engine {
         outer.push(sql`${expr} as ${sql.id(name)}`)
       })
       if (!base.values) innerCols.unshift(sql`${sql.ref(`${inner.root}.${state.meta.pk.column}`)} as ${sql.id('pk__')}`)
-      query = sql`select ${sql.join(outer)} from (${inner.select(innerCols, { noOrder: true })}) as ${sql.id('sub')}`
+      query = sql`select ${sql.join(outer)} from (${inner.select(innerCols, { noOrder: !sliced })}) as ${sql.id('sub')}`
     } else {
       const cols = names.map((n) => sql`${c.expression(aggregates.get(n)!)} as ${sql.id(n)}`)
       query = c.select(cols, { noOrder: true, groupBy: null })
@@ -244,6 +270,23 @@ export class KyselyEngine implements Engine {
   register(): void {
     registerEngine(this)
   }
+}
+
+/** The query's ordering with tie-breakers that make it total, or null when it cannot be (random order). */
+function totalOrder(state: QueryState): OrderTerm[] | null {
+  const ctx = { annotations: state.annotations, call: state.calls }
+  const terms: OrderTerm[] = state.order
+    ? [...state.order]
+    : state.groupByValues
+      ? []
+      : state.meta.ordering.map((name) => ({ ...resolveOrderName(state.meta, name, ctx), nulls: {} }))
+  if (terms.some((t) => t.expr === 'random')) return null
+  if (state.values && (state.groupByValues || state.distinct)) {
+    for (const v of state.values) if (!hasAggregate(v.expr) && !(v.expr.type === 'col' && v.expr.path.annotation && hasAggregate(state.annotations.get(v.expr.path.annotation)!))) terms.push({ expr: v.expr, descending: false, nulls: {} })
+  } else {
+    terms.push({ expr: { type: 'col', path: { hops: [], field: state.meta.pk, transforms: [], call: 0 } }, descending: false, nulls: {} })
+  }
+  return terms
 }
 
 function referencesAggregateAnnotation(e: ResolvedExpr, state: QueryState): boolean {

@@ -1,0 +1,303 @@
+import {
+  DataError,
+  type DecimalField,
+  type Field,
+  ForeignKey,
+  NotSupportedError,
+  normalizeDecimal,
+} from '@strata/core'
+import type { DialectOperations, Fragment } from '@strata/query'
+import { sql } from 'kysely'
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+const DAY = 86_400_000
+
+function storageField(field: Field | undefined): Field | undefined {
+  return field instanceof ForeignKey && field.target ? storageField(field.target.pk) : field
+}
+
+/** `Date` -> ISO 8601 in UTC; years outside 1..9999 are refused as on every dialect. */
+export function formatTimestamp(d: Date): string {
+  const y = d.getUTCFullYear()
+  if (Number.isNaN(d.getTime()) || y < 1 || y > 9999)
+    throw new DataError(
+      `The date ${Number.isNaN(d.getTime()) ? 'Invalid Date' : `in year ${y}`} is out of range (years 1 to 9999)`,
+    )
+  return d.toISOString()
+}
+
+/** A timestamp string as PostgreSQL prints it (`2024-01-02 03:04:05.678+00`); no offset means UTC. */
+function parseTimestamp(s: string): Date {
+  let iso = s.replace(' ', 'T')
+  if (/[+-]\d{2}$/.test(iso)) iso += ':00'
+  else if (!/(Z|[+-]\d{2}:?\d{2}(:\d{2})?)$/.test(iso)) iso += iso.length === 10 ? 'T00:00:00Z' : 'Z'
+  return new Date(iso)
+}
+
+/** A `date` as `'YYYY-MM-DD'`: pg's default parser gives a Date at local midnight, whose local parts are the date. */
+function dateString(value: unknown): string {
+  if (value instanceof Date)
+    return `${pad(value.getFullYear(), 4)}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`
+  return String(value).slice(0, 10)
+}
+
+const UNIT_MS: Record<string, number> = {
+  year: 360 * DAY,
+  mon: 30 * DAY,
+  day: DAY,
+  hour: 3_600_000,
+  min: 60_000,
+  sec: 1000,
+}
+
+/**
+ * An `interval` in milliseconds, from its text (`1 day 02:03:04.5`, IntervalStyle `postgres`) or from
+ * pg's default parsed object. A month counts 30 days and a year 12 months, as psycopg does.
+ */
+export function intervalToMs(value: unknown): number {
+  if (typeof value === 'number') return value
+  if (typeof value === 'object' && value !== null) {
+    const o = value as Record<string, number | undefined>
+    return (
+      ((o.years ?? 0) * 12 + (o.months ?? 0)) * 30 * DAY +
+      (o.days ?? 0) * DAY +
+      (o.hours ?? 0) * 3_600_000 +
+      (o.minutes ?? 0) * 60_000 +
+      (o.seconds ?? 0) * 1000 +
+      (o.milliseconds ?? 0)
+    )
+  }
+  const text = String(value)
+  let ms = 0
+  for (const m of text.matchAll(/([+-]?\d+(?:\.\d+)?) (year|mon|day|hour|min|sec)s?/g))
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!
+  const time = /([+-])?(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(text)
+  if (time) {
+    const t =
+      Number(time[2]) * 3_600_000 + Number(time[3]) * 60_000 + Math.round(Number(time[4]) * 1_000_000) / 1000
+    ms += time[1] === '-' ? -t : t
+  }
+  return ms
+}
+
+function toNumber(v: unknown): unknown {
+  return typeof v === 'bigint' || typeof v === 'string' ? Number(v) : v
+}
+
+function safeNumber(v: bigint): number | bigint {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v
+}
+
+// Fields PostgreSQL stores as text; anything else is cast to text before LIKE, as Django does.
+const TEXTUAL = new Set(['char', 'text', 'email', 'url', 'slug'])
+
+const EXTRACT: Record<string, string> = {
+  year: 'year',
+  iso_year: 'isoyear',
+  month: 'month',
+  day: 'day',
+  week: 'week',
+  iso_week_day: 'isodow',
+  quarter: 'quarter',
+  hour: 'hour',
+  minute: 'minute',
+}
+
+/** PostgreSQL's spelling of values, lookups, transforms and DDL types. */
+export const postgresOperations: DialectOperations = {
+  toDriver(field, value) {
+    if (value === null || value === undefined) return null
+    const f = storageField(field)
+    switch (f?.kind) {
+      case 'boolean':
+        return Boolean(value)
+      case 'dateTime':
+        return value instanceof Date ? formatTimestamp(value) : value
+      case 'date':
+        return value instanceof Date ? value.toISOString().slice(0, 10) : value
+      case 'json':
+        // Always JSON text: pg would turn a JS array into a PostgreSQL array literal.
+        return JSON.stringify(value)
+      case 'duration':
+        return typeof value === 'number' ? `${value} milliseconds` : value
+      case 'binary':
+        return value instanceof Uint8Array
+          ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+          : value
+      default:
+        if (value instanceof Date) return formatTimestamp(value)
+        if (value instanceof Uint8Array && !Buffer.isBuffer(value))
+          return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+        return value
+    }
+  },
+
+  fromDriver(field, value) {
+    if (value === null || value === undefined) return null
+    const f = storageField(field)
+    switch (f?.kind) {
+      case undefined:
+        return typeof value === 'bigint' ? safeNumber(value) : value
+      case 'boolean':
+        return typeof value === 'boolean' ? value : value === 't' || value === 'true' || Number(value) === 1
+      case 'auto':
+      case 'integer':
+      case 'smallInteger':
+      case 'positiveInteger':
+      case 'float':
+        return toNumber(value)
+      case 'bigAuto':
+      case 'bigInteger':
+        return typeof value === 'bigint'
+          ? value
+          : BigInt(typeof value === 'number' ? Math.trunc(value) : String(value).split('.')[0]!)
+      case 'decimal': {
+        const places = (f as DecimalField<boolean, boolean>).decimalPlaces
+        const text = String(value)
+        return normalizeDecimal(text, places, () => {
+          throw new NotSupportedError(`PostgreSQL returned a non-numeric decimal: ${text}`)
+        })
+      }
+      case 'dateTime':
+        return value instanceof Date ? value : parseTimestamp(String(value))
+      case 'date':
+        return dateString(value)
+      case 'duration':
+        return intervalToMs(value)
+      case 'json':
+        return value
+      case 'binary':
+        return value instanceof Uint8Array
+          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+          : value
+      case 'time':
+      case 'char':
+      case 'text':
+      case 'email':
+      case 'url':
+      case 'slug':
+      case 'uuid':
+        return typeof value === 'string' ? value : String(value)
+      default:
+        return toNumber(value)
+    }
+  },
+
+  textLookup(lookup, lhs, value, field) {
+    const kind = storageField(field)?.kind
+    const text: Fragment = kind && TEXTUAL.has(kind) ? lhs : sql`(${lhs})::text`
+    // The compiler escaped the value with `\`, which is PostgreSQL's default LIKE escape.
+    switch (lookup) {
+      case 'iexact':
+        return sql`${text} ilike ${value}`
+      case 'contains':
+        return sql`${text} like ${`%${value}%`}`
+      case 'icontains':
+        return sql`${text} ilike ${`%${value}%`}`
+      case 'startswith':
+        return sql`${text} like ${`${value}%`}`
+      case 'istartswith':
+        return sql`${text} ilike ${`${value}%`}`
+      case 'endswith':
+        return sql`${text} like ${`%${value}`}`
+      case 'iendswith':
+        return sql`${text} ilike ${`%${value}`}`
+      case 'regex':
+        return sql`${text} ~ ${value}`
+      case 'iregex':
+        return sql`${text} ~* ${value}`
+      default:
+        throw new NotSupportedError(`PostgreSQL has no lookup '${lookup}'`)
+    }
+  },
+
+  transform(name, lhs, kind): Fragment {
+    // timestamptz is read in UTC whatever the session's TimeZone.
+    const src: Fragment = kind === 'dateTime' ? sql`(${lhs} at time zone 'UTC')` : lhs
+    switch (name) {
+      case 'date':
+        return kind === 'date' ? lhs : sql`(${src})::date`
+      case 'time':
+        return kind === 'time' ? lhs : sql`(${src})::time`
+      case 'week_day':
+        // Django's week_day: 1 = Sunday ... 7 = Saturday; DOW is 0 = Sunday.
+        return sql`(extract(dow from ${src})::integer + 1)`
+      case 'second':
+        return sql`floor(extract(second from ${src}))::integer`
+    }
+    const part = EXTRACT[name]
+    if (!part) throw new NotSupportedError(`PostgreSQL has no transform '${name}'`)
+    return sql`extract(${sql.raw(part)} from ${src})::integer`
+  },
+
+  orderTerm(expr, descending, nulls) {
+    const dir = descending ? sql`desc` : sql`asc`
+    if (nulls.nullsFirst) return sql`${expr} ${dir} nulls first`
+    if (nulls.nullsLast) return sql`${expr} ${dir} nulls last`
+    return sql`${expr} ${dir}`
+  },
+
+  random() {
+    return sql`random()`
+  },
+
+  limitOffset(limit, offset) {
+    if (limit === null && offset === 0) return sql``
+    if (limit === null) return sql`offset ${sql.lit(offset)}`
+    return offset ? sql`limit ${sql.lit(limit)} offset ${sql.lit(offset)}` : sql`limit ${sql.lit(limit)}`
+  },
+
+  columnType(field) {
+    const f = storageField(field)!
+    const max = (f.options as { maxLength?: number }).maxLength
+    switch (f.kind) {
+      case 'auto':
+      case 'integer':
+      case 'positiveInteger':
+        return 'integer'
+      case 'bigAuto':
+      case 'bigInteger':
+        return 'bigint'
+      case 'smallInteger':
+        return 'smallint'
+      case 'float':
+        return 'double precision'
+      case 'decimal': {
+        const d = f as DecimalField<boolean, boolean>
+        return `numeric(${d.maxDigits}, ${d.decimalPlaces})`
+      }
+      case 'boolean':
+        return 'boolean'
+      case 'date':
+        return 'date'
+      case 'dateTime':
+        return 'timestamp with time zone'
+      case 'time':
+        return 'time'
+      case 'duration':
+        return 'interval'
+      case 'uuid':
+        return 'uuid'
+      case 'json':
+        return 'jsonb'
+      case 'binary':
+        return 'bytea'
+      case 'text':
+        return 'text'
+      default:
+        return max ? `varchar(${max})` : 'text'
+    }
+  },
+
+  autoIncrement(field) {
+    return field.kind === 'auto' || field.kind === 'bigAuto' ? ' generated by default as identity' : ''
+  },
+
+  insertVerb() {
+    return 'insert'
+  },
+
+  insertSuffix(ignoreConflicts) {
+    return ignoreConflicts ? 'on conflict do nothing' : ''
+  },
+}
