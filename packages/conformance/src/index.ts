@@ -1,1 +1,34 @@
-export {}
+import { afterAll, beforeAll, beforeEach, describe } from 'vitest'
+import { type Blog, ConformanceContext, type ConformanceTarget } from './context.js'
+import { badInputSuite } from './suites/bad-input.js'
+import { expressionSuite } from './suites/expressions.js'
+import { instanceSuite } from './suites/instances.js'
+import { lookupSuite } from './suites/lookups.js'
+import { querySetSuite } from './suites/querysets.js'
+import { relationSuite } from './suites/relations.js'
+import { typeSuite } from './suites/types.js'
+
+export * from './models.js'
+export { type Blog, ConformanceContext, type ConformanceTarget }
+
+/**
+ * Registers the behavioural suite for one database: every dialect package runs it against its
+ * real server from `test/conformance.test.ts`. Differences between databases are read from
+ * `dialect.features`, never from the dialect's name.
+ * @example runConformance({ name: 'sqlite :memory:', dialect: () => sqlite() })
+ */
+export function runConformance(target: ConformanceTarget): void {
+  describe(`conformance: ${target.name}`, () => {
+    const ctx = new ConformanceContext(target)
+    beforeAll(() => ctx.start())
+    afterAll(() => ctx.stop())
+    beforeEach(() => ctx.clean())
+    instanceSuite(ctx)
+    querySetSuite(ctx)
+    lookupSuite(ctx)
+    expressionSuite(ctx)
+    relationSuite(ctx)
+    typeSuite(ctx)
+    badInputSuite(ctx)
+  })
+}

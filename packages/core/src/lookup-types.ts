@@ -1,44 +1,61 @@
 import type { Aggregate, AggregateKind, Expression, FieldRef } from './expressions.js'
 import type { FieldKind } from './fields/field.js'
-import type { FieldsOf, Models, NameOf, PkOf, TargetInstance } from './types.js'
+import type { FieldsOf, Models, NameOf, PkOf, RowData, Simplify, TargetInstance } from './types.js'
+
+// Lookup keys are checked lazily (TYPES.md, "Lazy"): the keys of a call's argument are inferred
+// from the literal, and each is parsed on `__` by the tail-recursive conditional types below
+// (field -> relation or transform -> lookup), so no key space is ever enumerated and any depth
+// works. A wrong key maps to an `Invalid<...>` message type, which tsc prints as the error.
+// Each step looks the model's field map up once and passes it along: every type reference in
+// these hot paths is an instantiation, paid per key of every call.
 
 /** The message type a bad key or path is checked against: it reads as the error. */
 export type Invalid<S extends string> = `⛔ ${S}`
 
-type JsOf<F> = F extends { readonly __type: infer T } ? T : never
-type KindOf<F> = F extends { readonly kind: infer K } ? K : never
-type Nullable<F> = F extends { readonly __null: true } ? true : false
+type IsInvalid<T> = [T] extends [`⛔ ${string}`] ? true : false
 
-/** A stand-in field for annotation values and transform results. */
-interface Pseudo<T, K extends FieldKind, N extends boolean = false> {
+type RelKind = 'foreignKey' | 'oneToOne' | 'manyToMany'
+type FkKind = 'foreignKey' | 'oneToOne'
+
+/** A transform's result: the kind (which decides what may follow) and the JavaScript type. */
+interface Out<K extends FieldKind, T> {
   readonly kind: K
-  readonly __type: T
-  readonly __null: N
+  readonly type: T
 }
 
 type DateKinds = 'date' | 'dateTime'
 type IntTransforms = 'year' | 'iso_year' | 'month' | 'day' | 'week' | 'week_day' | 'iso_week_day' | 'quarter'
 type TimeTransforms = 'hour' | 'minute' | 'second'
 
+/** What transform `T` yields on a value of kind `K` (never when it does not apply). */
 type TransformOf<K, T extends string> = T extends IntTransforms
   ? K extends DateKinds
-    ? Pseudo<number, 'integer'>
+    ? Out<'integer', number>
     : never
   : T extends TimeTransforms
     ? K extends 'dateTime' | 'time'
-      ? Pseudo<number, 'integer'>
+      ? Out<'integer', number>
       : never
     : T extends 'date'
       ? K extends 'dateTime'
-        ? Pseudo<string, 'date'>
+        ? Out<'date', string>
         : never
       : T extends 'time'
         ? K extends 'dateTime'
-          ? Pseudo<string, 'time'>
+          ? Out<'time', string>
           : never
         : never
 
-type TextLookup = 'iexact' | 'contains' | 'icontains' | 'startswith' | 'istartswith' | 'endswith' | 'iendswith' | 'regex' | 'iregex'
+type TextLookup =
+  | 'iexact'
+  | 'contains'
+  | 'icontains'
+  | 'startswith'
+  | 'istartswith'
+  | 'endswith'
+  | 'iendswith'
+  | 'regex'
+  | 'iregex'
 type CompareLookup = 'exact' | 'gt' | 'gte' | 'lt' | 'lte'
 
 /** Something usable as the right-hand side of `__in`: a list or a QuerySet. */
@@ -46,6 +63,7 @@ export interface QuerySetLike {
   readonly isQuerySet: true
 }
 
+/** The value lookup `L` takes on a value of type `T` (text lookups take a string on any kind, as Django casts). */
 type LookupValue<T, L extends string, Label extends string> = L extends CompareLookup
   ? T | Expression | (L extends 'exact' ? null : never)
   : L extends TextLookup
@@ -58,39 +76,46 @@ type LookupValue<T, L extends string, Label extends string> = L extends CompareL
           ? boolean
           : Invalid<`'${L}' is not a lookup of ${Label}`>
 
-/** Parses what follows a field: transforms, then one lookup. */
-type FieldRest<F, R extends string, Label extends string> = R extends ''
-  ? JsOf<F> | null | Expression
-  : R extends `${infer H}__${infer T}`
-    ? [TransformOf<KindOf<F>, H>] extends [never]
-      ? Invalid<`'${H}' is not a transform of ${Label}`>
-      : FieldRest<TransformOf<KindOf<F>, H>, T, `${Label}__${H}`>
-    : [TransformOf<KindOf<F>, R>] extends [never]
-      ? LookupValue<JsOf<F>, R, Label>
-      : JsOf<TransformOf<KindOf<F>, R>> | Expression
+/** Parses what follows a value of kind `K` and type `T`: transforms, then one lookup. */
+type ValueRest<K, T, R extends string, Label extends string> = R extends ''
+  ? T | null | Expression
+  : R extends `${infer H}__${infer Rest}`
+    ? TransformThen<TransformOf<K, H>, Rest, `${Label}__${H}`, `'${H}' is not a transform of ${Label}`>
+    : LookupOrTransform<TransformOf<K, R>, T, R, Label>
+
+type TransformThen<X, Rest extends string, Label extends string, Err extends string> = [X] extends [never]
+  ? Invalid<Err>
+  : X extends Out<infer K2, infer T2>
+    ? ValueRest<K2, T2, Rest, Label>
+    : never
+
+type LookupOrTransform<X, T, R extends string, Label extends string> = [X] extends [never]
+  ? LookupValue<T, R, Label>
+  : X extends Out<FieldKind, infer T2>
+    ? T2 | Expression
+    : never
 
 type RelationLookup = 'exact' | 'in' | 'isnull' | 'gt' | 'gte' | 'lt' | 'lte'
-type RelValue<T> = T | PkOf<T>
 
-/** After a relation: its own lookups, or a path into the target. */
-type RelRest<T, R extends string, A> = R extends ''
-  ? RelValue<T> | null
+/** After a relation to instances of `T`: its own lookups, or a path into the target. */
+type RelRest<T, R extends string> = R extends ''
+  ? T | PkOf<T> | null
   : R extends RelationLookup
     ? R extends 'in'
-      ? readonly RelValue<T>[] | QuerySetLike
+      ? readonly (T | PkOf<T>)[] | QuerySetLike
       : R extends 'isnull'
         ? boolean
-        : RelValue<T> | (R extends 'exact' ? null : never)
+        : T | PkOf<T> | (R extends 'exact' ? null : never)
     : ParseKey<T, R, {}>
 
-/** The reverse relations of `M` by query name (`{}` when nothing points at it, never `keyof never`). */
-type Reverse<M> = NameOf<M> extends keyof ReverseIndex ? ReverseIndex[NameOf<M>] : {}
+// ---- reverse relations ---------------------------------------------------------------------
 
 /** `'id'` when the model has the implicit auto primary key, else never. */
 type ImplicitId<M> = M extends { readonly id: unknown } ? 'id' : never
 
-type Edge<S, K, F> = F extends { readonly kind: 'foreignKey' | 'oneToOne' | 'manyToMany'; readonly __type: infer T; readonly options: infer O }
-  ? { target: TargetName<T>; query: QueryName<O, S>; source: S }
+/** One relation field as seen from its target: `{ key: 'Post.comment'; source: 'Comment' }`. */
+type Edge<S, F> = F extends { readonly kind: RelKind; readonly __type: infer T; readonly __options: infer O }
+  ? { key: `${TargetName<T>}.${QueryName<O, S>}`; source: S }
   : never
 
 type TargetName<T> = T extends string ? T : NameOf<TargetInstance<T>>
@@ -103,152 +128,207 @@ type QueryName<O, S> = O extends { readonly relatedQueryName: infer Q extends st
     : Lowercase<S & string>
 
 type Edges = {
-  [S in keyof Models]: { [K in keyof FieldsOf<Models[S]>]: Edge<S, K, FieldsOf<Models[S]>[K]> }[keyof FieldsOf<Models[S]>]
+  [S in keyof Models]: { [K in keyof FieldsOf<Models[S]>]: Edge<S, FieldsOf<Models[S]>[K]> }[keyof FieldsOf<
+    Models[S]
+  >]
 }[keyof Models]
 
-/** Reverse relations by target model name, then by query name: built once from `Models`. */
+/**
+ * Reverse relations, keyed `'<target model>.<query name>'` (`'Post.comment'`, `'Author.posts'`),
+ * valued by the instance type of the model holding the relation. Built once per program from
+ * `Models` in one pass over every relation field (a per-target pass would be quadratic in the
+ * number of models); two relations with the same key merge into a union, a clash `connect()`
+ * reports at run time.
+ */
 export type ReverseIndex = {
-  [E in Edges as E['target']]: { [X in Edges as X extends { target: E['target'] } ? X['query'] : never]: X['source'] extends keyof Models ? Models[X['source']] : never }
+  [E in Edges as E['key']]: E['source'] extends keyof Models ? Models[E['source']] : never
 }
 
-type StepField<M, H extends string, R extends string, A> = H extends keyof A
-  ? FieldRest<Pseudo<A[H], KindFor<A[H]>>, R, `annotation '${H}'`>
-  : H extends 'pk'
-    ? FieldRest<PkPseudo<M>, R, `${NameOf<M>}.pk`>
-    : H extends keyof FieldsOf<M>
-      ? FieldsOf<M>[H] extends { readonly kind: 'foreignKey' | 'oneToOne' | 'manyToMany'; readonly __type: infer T }
-        ? RelRest<TargetInstance<T>, R, A>
-        : FieldRest<FieldsOf<M>[H], R, `${NameOf<M>}.${H}`>
-      : H extends ImplicitId<M>
-        ? FieldRest<PkPseudo<M>, R, `${NameOf<M>}.id`>
-        : H extends `${infer B}Id`
-        ? B extends keyof FieldsOf<M>
-          ? FieldsOf<M>[B] extends { readonly kind: 'foreignKey' | 'oneToOne'; readonly __type: infer T }
-            ? FieldRest<PkPseudo<TargetInstance<T>>, R, `${NameOf<M>}.${H}`>
-            : Invalid<`${NameOf<M>} has no field '${H}'`>
-          : ReverseStep<M, H, R>
-        : ReverseStep<M, H, R>
-
-type ReverseStep<M, H extends string, R extends string> = H extends keyof Reverse<M>
-  ? RelRest<Reverse<M>[H], R, {}>
-  : Invalid<`${NameOf<M>} has no field '${H}'`>
-
-type PkPseudo<M> = Pseudo<PkOf<M>, PkOf<M> extends string ? 'char' : 'integer'>
-
-type KindFor<T> = T extends number ? 'integer' : T extends string ? 'char' : T extends Date ? 'dateTime' : T extends boolean ? 'boolean' : 'json'
+// ---- filter() keys ---------------------------------------------------------------------------
 
 /** The value type a lookup key accepts on model `M` (an `Invalid<...>` message when the key is wrong). */
-export type ParseKey<M, K extends string, A> = K extends `${infer H}__${infer R}` ? StepField<M, H, R, A> : StepField<M, K, '', A>
+export type ParseKey<M, K extends string, A> = K extends `${infer H}__${infer R}`
+  ? H extends keyof A
+    ? ValueRest<KindFor<NonNullable<A[H]>>, A[H], R, `annotation '${H}'`>
+    : Step<M, FieldsOf<M>, NameOf<M>, H, R>
+  : K extends keyof A
+    ? ValueRest<KindFor<NonNullable<A[K]>>, A[K], '', `annotation '${K}'`>
+    : Step<M, FieldsOf<M>, NameOf<M>, K, ''>
+
+/** One step from model `M` (fields `F`, name `N`) through name `H`, with `R` left to parse. */
+type Step<M, F, N extends string, H extends string, R extends string> = H extends keyof F
+  ? F[H] extends { readonly kind: RelKind; readonly __type: infer T }
+    ? RelRest<TargetInstance<T>, R>
+    : F[H] extends { readonly kind: infer K; readonly __type: infer T }
+      ? ValueRest<K, T, R, `${N}.${H}`>
+      : never
+  : H extends 'pk' | ImplicitId<M>
+    ? ValueRest<PkKind<PkOf<M>>, PkOf<M>, R, `${N}.${H}`>
+    : H extends `${infer B}Id`
+      ? B extends keyof F
+        ? F[B] extends { readonly kind: FkKind; readonly __type: infer T }
+          ? ValueRest<PkKind<PkOf<TargetInstance<T>>>, PkOf<TargetInstance<T>>, R, `${N}.${H}`>
+          : Invalid<`${N} has no field '${H}'`>
+        : ReverseStep<N, H, R>
+      : ReverseStep<N, H, R>
+
+type ReverseStep<
+  N extends string,
+  H extends string,
+  R extends string,
+> = `${N}.${H}` extends keyof ReverseIndex
+  ? RelRest<ReverseIndex[`${N}.${H}`], R>
+  : Invalid<`${N} has no field '${H}'`>
+
+type PkKind<P> = P extends string ? 'char' : 'integer'
+
+/** The field kind that decides the lookups of an annotation's value. */
+type KindFor<T> = T extends number
+  ? 'integer'
+  : T extends string
+    ? 'char'
+    : T extends Date
+      ? 'dateTime'
+      : T extends boolean
+        ? 'boolean'
+        : 'json'
 
 /** Checks each key of a filter object lazily (any depth, no key enumeration). */
-export type Lookups<M, L, A = {}> = { [K in keyof L]: K extends string ? ParseKey<M, K, A> : never }
+export type Lookups<M, L, A = {}> = {
+  [K in keyof L]: K extends string
+    ? string extends K
+      ? Invalid<'keys of a Record<string, …> cannot be checked: pass dynamic lookups as filter(Q(lookups))'>
+      : ParseKey<M, K, A>
+    : never
+}
 
-// ---- values() ------------------------------------------------------------------------------
-
-type RelField = { readonly kind: 'foreignKey' | 'oneToOne' | 'manyToMany'; readonly __type: unknown }
+// ---- values() paths --------------------------------------------------------------------------
 
 /** Adds `null` when a hop may be missing (nullable or multi-valued), but keeps error messages bare. */
-type OrNull<T, N> = N extends true ? (IsInvalid<T> extends true ? T : T | null) : T
+type OrNull<T, Missing> = Missing extends true ? (IsInvalid<T> extends true ? T : T | null) : T
 
 /** Whether a hop through field `F` may yield no row (a nullable FK or a many-to-many). */
-type MayBeMissing<F> = F extends { readonly kind: 'manyToMany' } ? true : Nullable<F>
+type MayBeMissing<F> = F extends { readonly kind: 'manyToMany' }
+  ? true
+  : F extends { readonly __null: true }
+    ? true
+    : false
 
 /** The value type at a `values()` / `F()` / aggregate path (an `Invalid<...>` message when wrong). */
-type PathType<M, P extends string, A> = P extends keyof A
-  ? A[P]
-  : P extends `${infer H}__${infer R}`
-    ? H extends keyof FieldsOf<M>
-      ? FieldsOf<M>[H] extends RelField
-        ? OrNull<PathType<TargetInstance<JsOf<FieldsOf<M>[H]>>, R, {}>, MayBeMissing<FieldsOf<M>[H]>>
-        : TransformPath<FieldsOf<M>[H], R, M, H>
-      : H extends keyof Reverse<M>
-        ? OrNull<PathType<Reverse<M>[H], R, {}>, true>
-        : H extends 'pk' | ImplicitId<M>
-          ? TransformPath<PkPseudo<M>, R, M, H>
-          : Invalid<`${NameOf<M>} has no field '${H}'`>
+export type PathType<M, P extends string, A> = P extends keyof A ? A[P] : PathIn<M, FieldsOf<M>, NameOf<M>, P>
+
+type PathIn<M, F, N extends string, P extends string> = P extends `${infer H}__${infer R}`
+  ? H extends keyof F
+    ? F[H] extends { readonly kind: RelKind; readonly __type: infer T }
+      ? OrNull<PathType<TargetInstance<T>, R, {}>, MayBeMissing<F[H]>>
+      : F[H] extends { readonly kind: infer K; readonly __null: infer Nul }
+        ? TransformPath<K, R, `${N}.${H}`, Nul>
+        : never
+    : `${N}.${H}` extends keyof ReverseIndex
+      ? OrNull<PathType<ReverseIndex[`${N}.${H}`], R, {}>, true>
+      : H extends 'pk' | ImplicitId<M>
+        ? TransformPath<PkKind<PkOf<M>>, R, `${N}.${H}`, false>
+        : Invalid<`${N} has no field '${H}'`>
+  : P extends keyof F
+    ? F[P] extends { readonly kind: RelKind; readonly __type: infer T }
+      ? OrNull<PkOf<TargetInstance<T>>, MayBeMissing<F[P]>>
+      : F[P] extends { readonly __type: infer T; readonly __null: infer Nul }
+        ? T | (Nul extends true ? null : never)
+        : never
     : P extends 'pk' | ImplicitId<M>
       ? PkOf<M>
-      : P extends keyof FieldsOf<M>
-        ? FieldsOf<M>[P] extends RelField
-          ? OrNull<PkOf<TargetInstance<JsOf<FieldsOf<M>[P]>>>, MayBeMissing<FieldsOf<M>[P]>>
-          : JsOf<FieldsOf<M>[P]> | (Nullable<FieldsOf<M>[P]> extends true ? null : never)
-        : P extends `${infer B}Id`
-          ? B extends keyof FieldsOf<M>
-            ? FieldsOf<M>[B] extends { readonly kind: 'foreignKey' | 'oneToOne' }
-              ? PathType<M, B, A>
-              : Invalid<`${NameOf<M>} has no field '${P}'`>
-            : Invalid<`${NameOf<M>} has no field '${P}'`>
-          : P extends keyof Reverse<M>
-            ? PkOf<Reverse<M>[P]> | null
-            : Invalid<`${NameOf<M>} has no field '${P}'`>
+      : P extends `${infer B}Id`
+        ? B extends keyof F
+          ? F[B] extends { readonly kind: FkKind }
+            ? PathIn<M, F, N, B>
+            : Invalid<`${N} has no field '${P}'`>
+          : Invalid<`${N} has no field '${P}'`>
+        : `${N}.${P}` extends keyof ReverseIndex
+          ? PkOf<ReverseIndex[`${N}.${P}`]> | null
+          : Invalid<`${N} has no field '${P}'`>
 
-type TransformPath<F, R extends string, M, H extends string> = R extends `${infer T1}__${infer T2}`
-  ? [TransformOf<KindOf<F>, T1>] extends [never]
-    ? Invalid<`'${T1}' is not a transform of ${NameOf<M>}.${H}`>
-    : TransformPath<TransformOf<KindOf<F>, T1>, T2, M, H>
-  : [TransformOf<KindOf<F>, R>] extends [never]
-    ? Invalid<`'${R}' is not a transform of ${NameOf<M>}.${H}`>
-    : JsOf<TransformOf<KindOf<F>, R>> | (Nullable<F> extends true ? null : never)
-
-type IsInvalid<T> = [T] extends [`⛔ ${string}`] ? true : false
+/** Transforms on a column (`pubDate__year`, `pubDate__date__year`); `Nul` carries the column's nullability. */
+type TransformPath<K, R extends string, Label extends string, Nul> = R extends `${infer T1}__${infer T2}`
+  ? TransformOf<K, T1> extends Out<infer K2, unknown>
+    ? TransformPath<K2, T2, Label, Nul>
+    : Invalid<`'${T1}' is not a transform of ${Label}`>
+  : TransformOf<K, R> extends Out<FieldKind, infer T>
+    ? T | (Nul extends true ? null : never)
+    : Invalid<`'${R}' is not a transform of ${Label}`>
 
 /** Each path of `values(...)`, or the error message in its place. */
-export type CheckPaths<M, P extends readonly string[], A> = { [I in keyof P]: IsInvalid<PathType<M, P[I] & string, A>> extends true ? PathType<M, P[I] & string, A> : P[I] }
+export type CheckPaths<M, P extends readonly string[], A> = {
+  [I in keyof P]: IsInvalid<PathType<M, P[I] & string, A>> extends true ? PathType<M, P[I] & string, A> : P[I]
+}
 
-/** The row type of `values(...)`; all columns when no path is given. */
+/** The row type of `values(...)`: one property per path; all columns (and annotations) when no path is given. */
 export type ValuesRow<M, P extends readonly string[], A> = P extends readonly []
-  ? { -readonly [K in keyof M as K extends string ? (M[K] extends (...a: never) => unknown ? never : IsColumn<M, K>) : never]: M[K] }
+  ? Simplify<RowData<FieldsOf<M>> & A>
   : { -readonly [K in P[number]]: PathType<M, K, A> }
-
-type IsColumn<M, K extends string> = K extends keyof FieldsOf<M>
-  ? FieldsOf<M>[K] extends { readonly kind: 'foreignKey' | 'oneToOne' | 'manyToMany' }
-    ? never
-    : K
-  : K extends 'pk'
-    ? never
-    : K
 
 // ---- annotate() / aggregate() ---------------------------------------------------------------
 
-type AggResult<M, K extends AggregateKind, P extends string, A> = K extends 'count'
+type AggResult<K extends AggregateKind, T> = K extends 'count'
   ? number
   : K extends 'avg'
-    ? NonNullable<PathType<M, P, A>> extends string
+    ? T extends string
       ? string | null
       : number | null
     : K extends 'sum'
-      ? NonNullable<PathType<M, P, A>> extends string
+      ? T extends string
         ? string | null
-        : NonNullable<PathType<M, P, A>> extends bigint
+        : T extends bigint
           ? bigint | null
           : number | null
-      : NonNullable<PathType<M, P, A>> | null
+      : T | null
 
-/** The result type of one expression. */
-export type ExprResult<M, E, A> = E extends Aggregate<infer K, infer P>
-  ? AggResult<M, K, P, A>
-  : E extends FieldRef<infer P>
-    ? PathType<M, P, A>
-    : E extends Expression<infer T>
-      ? T
-      : never
-
-/** Each annotation, or the error message when its path is wrong. */
-export type CheckAnnotations<M, X, A> = {
-  [K in keyof X]: X[K] extends Aggregate<AggregateKind, infer P>
+/** The result type of one expression (`Count` -> number, `Max` -> the field's type | null, ...). */
+export type ExprResult<M, E, A> =
+  E extends Aggregate<infer K, infer P>
     ? string extends P
-      ? X[K]
-      : P extends '*'
-        ? X[K]
-        : IsInvalid<PathType<M, P, A>> extends true
-          ? Invalid<`${NameOf<M>} has no path '${P}'`>
-          : X[K]
-    : X[K] extends FieldRef<infer P>
-      ? IsInvalid<PathType<M, P, A>> extends true
-        ? Invalid<`${NameOf<M>} has no path '${P}'`>
-        : X[K]
-      : X[K]
+      ? K extends 'count'
+        ? number
+        : unknown
+      : AggResult<K, NonNullable<PathType<M, P, A>>>
+    : E extends FieldRef<infer P>
+      ? PathType<M, P, A>
+      : E extends Expression<infer T>
+        ? T
+        : never
+
+/** Each expression of `aggregate(X)`, or the error message when its path is wrong. */
+export type CheckAggregates<M, X, A> = { [K in keyof X]: CheckExpression<M, X[K], A> }
+
+/** Each annotation, or the error message when its name clashes with a field or its path is wrong. */
+export type CheckAnnotations<M, X, A> = {
+  [K in keyof X]: K extends keyof FieldsOf<M> | 'pk' | ImplicitId<M> | ReverseName<M, K>
+    ? Invalid<`The annotation '${K & string}' conflicts with a field on ${NameOf<M>}`>
+    : K extends `${string}__${string}`
+      ? Invalid<`Invalid annotation name '${K & string}'`>
+      : CheckExpression<M, X[K], A>
 }
 
-/** The values `annotate(X)` adds to each row. */
-export type AnnotationResults<M, X, A> = { -readonly [K in keyof X]: ExprResult<M, X[K], A> }
+/** `K` when it is a reverse query name of `M`, else never. */
+type ReverseName<M, K> = `${NameOf<M>}.${K & string}` extends keyof ReverseIndex ? K : never
+
+type CheckExpression<M, E, A> =
+  E extends Aggregate<AggregateKind, infer P>
+    ? string extends P
+      ? E
+      : P extends '*'
+        ? E
+        : IsInvalid<PathType<M, P, A>> extends true
+          ? Invalid<`${NameOf<M>} has no path '${P}'`>
+          : E
+    : E extends FieldRef<infer P>
+      ? IsInvalid<PathType<M, P, A>> extends true
+        ? Invalid<`${NameOf<M>} has no path '${P}'`>
+        : E
+      : E
+
+/**
+ * The values `annotate(X)` adds to each row. Flattened with `Simplify`: a bare homomorphic
+ * mapped type over `X` intersected into the row type made tsc run out of memory on code such as
+ * `rows.map((p) => p.n)`.
+ */
+export type AnnotationResults<M, X, A> = Simplify<{ -readonly [K in keyof X]: ExprResult<M, X[K], A> }>

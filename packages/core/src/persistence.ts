@@ -1,9 +1,9 @@
 import { getEngine, type Assignment } from './engine.js'
-import { FieldError, IntegrityError, ObjectDoesNotExist, ProtectedError, RestrictedError, TypeMismatchError, DatabaseError } from './errors.js'
+import { DataError, FieldError, IntegrityError, ObjectDoesNotExist, ProtectedError, RestrictedError, TypeMismatchError, DatabaseError } from './errors.js'
 import { isExpression } from './expressions.js'
 import { describe, type Field } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
-import { DateTimeField } from './fields/scalar.js'
+import { CharField, DateTimeField, DecimalField } from './fields/scalar.js'
 import type { ModelMeta } from './meta.js'
 import { classFor, type DeleteResult, type ModelBase, STATE, type SaveOptions } from './model.js'
 import { initialState, QuerySet } from './queryset.js'
@@ -25,7 +25,33 @@ function querySet(meta: ModelMeta, using?: string): QuerySet<unknown> {
 function cleanForWrite(meta: ModelMeta, field: Field, value: unknown): unknown {
   if (value === undefined) throw new TypeMismatchError(`${meta.name}.${field.name} is undefined; use null for no value`, { model: meta.name, field: field.name })
   if (value === null) return null
-  return field.clean(value)
+  const clean = field.clean(value)
+  checkFits(meta, field, clean)
+  return clean
+}
+
+/**
+ * Refuses values that a database would truncate, round or store beyond the declared size, so that
+ * every dialect fails the same way (`DataError`) instead of some silently changing the value.
+ */
+function checkFits(meta: ModelMeta, field: Field, value: unknown): void {
+  if (field instanceof CharField && typeof value === 'string') {
+    const max = field.maxLength
+    // Databases count characters (code points), not UTF-16 units.
+    if (max !== undefined && value.length > max) {
+      let n = 0
+      for (const _ of value) n++
+      if (n > max) throw new DataError(`${meta.name}.${field.name}: the value has ${n} characters; at most ${max} fit`, { model: meta.name, field: field.name })
+    }
+  } else if (field instanceof DecimalField && typeof value === 'string') {
+    const intDigits = value.replace(/^-/, '').split('.')[0]!.replace(/^0+/, '').length
+    const allowed = field.maxDigits - field.decimalPlaces
+    if (intDigits > allowed)
+      throw new DataError(
+        `${meta.name}.${field.name}: ${value} has ${intDigits} digits before the point; at most ${allowed} fit (maxDigits ${field.maxDigits}, decimalPlaces ${field.decimalPlaces})`,
+        { model: meta.name, field: field.name },
+      )
+  }
 }
 
 /** Refuses to save an instance pointing at an unsaved object; refreshes keys of objects saved since. */
@@ -297,11 +323,26 @@ export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
     for (const t of throughDeletes) {
       for (const part of chunks(t.pks)) count(t.meta.name, await engine.delete(querySet(t.meta, state.using).filter({ [`${t.field}__in`]: part } as never).state))
     }
-    for (const step of plan) {
+    for (const step of referencingFirst(plan)) {
       for (const part of chunks(step.pks)) count(step.meta.name, await engine.delete(querySet(step.meta, state.using).filter({ pk__in: part } as never).state))
     }
     return { total, perModel }
   })
+}
+
+/**
+ * Orders delete steps so that rows holding a foreign key go before the rows they point at: a
+ * database that checks constraints at once (MySQL) refuses the other order. Stable; cycles keep their order.
+ */
+function referencingFirst<T extends { meta: ModelMeta }>(steps: readonly T[]): T[] {
+  const pending = [...steps]
+  const out: T[] = []
+  const pointsAt = (from: ModelMeta, to: ModelMeta) => from !== to && from.concreteFields.some((f) => f instanceof ForeignKey && f.target === to)
+  while (pending.length) {
+    const i = pending.findIndex((s) => !pending.some((o) => pointsAt(o.meta, s.meta)))
+    out.push(...pending.splice(i < 0 ? 0 : i, 1))
+  }
+  return out
 }
 
 function creationParams(meta: ModelMeta, lookup: Record<string, unknown>, defaults: Record<string, unknown> | undefined): Record<string, unknown> {

@@ -23,6 +23,8 @@ export interface ResolveContext {
   readonly call: number
   /** Subqueries resolve OuterRef against this. */
   readonly outer?: ModelMeta
+  /** `aggregate()` may aggregate over aggregate annotations (`annotate({ n: Count(..) }).aggregate({ m: Max('n') })`). */
+  readonly aggregateOverAnnotations?: boolean
 }
 
 const PSEUDO: Partial<Record<FieldKind, Field>> = {}
@@ -181,10 +183,10 @@ export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx:
   return cleanCondition(meta, key, full, lookup, value, field, ctx, aggregate)
 }
 
-function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext): boolean {
+function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext, followAnnotations = true): boolean {
   if (expr.type === 'agg') return true
-  if (expr.type === 'op') return containsAggregate(expr.lhs, ctx) || containsAggregate(expr.rhs, ctx)
-  if (expr.type === 'col' && expr.path.annotation) return containsAggregate(ctx.annotations.get(expr.path.annotation)!, ctx)
+  if (expr.type === 'op') return containsAggregate(expr.lhs, ctx, followAnnotations) || containsAggregate(expr.rhs, ctx, followAnnotations)
+  if (expr.type === 'col' && expr.path.annotation && followAnnotations) return containsAggregate(ctx.annotations.get(expr.path.annotation)!, ctx)
   return false
 }
 
@@ -250,10 +252,8 @@ function cleanCondition(
       }
       if (!Array.isArray(value)) bad('an array or a QuerySet')
       if ((value as unknown[]).length > 100000) bad('at most 100000 values')
-      out = (value as unknown[]).map((v) => {
-        if (v === null) bad('no null inside the list')
-        return clean(v)
-      })
+      // As in Django, null never matches IN and is dropped from the list.
+      out = (value as unknown[]).filter((v) => v !== null).map((v) => clean(v))
       break
     case 'pair':
       if (!Array.isArray(value) || value.length !== 2) bad('a [low, high] pair')
@@ -330,7 +330,8 @@ export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, c
     if (!(a.fn === 'count' && (a.source === '*' || a.source === ''))) {
       arg = typeof a.source === 'string' ? resolveExpression(meta, new FieldRef(a.source), ctx) : resolveExpression(meta, a.source, ctx)
     }
-    if (arg && containsAggregate(arg, ctx)) throw new FieldError(`Cannot compute ${a.fn.toUpperCase()}() of an aggregate`, { model: meta.name })
+    const nested = arg && containsAggregate(arg, ctx, ctx.aggregateOverAnnotations !== true)
+    if (nested) throw new FieldError(`Cannot compute ${a.fn.toUpperCase()}() of an aggregate`, { model: meta.name })
     const source = arg ? exprField(arg, ctx) : undefined
     if (arg && (a.fn === 'sum' || a.fn === 'avg') && source && !NUMERIC.has(source.kind))
       throw new FieldError(`${a.fn.toUpperCase()}() needs a numeric field, not ${source.describe()}`, { model: meta.name })

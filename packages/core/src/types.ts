@@ -31,9 +31,10 @@ export type FieldsShape = { readonly [name: string]: FieldShape }
 export type Simplify<T> = { [K in keyof T]: T[K] } & {}
 
 type RelationKind = 'foreignKey' | 'oneToOne'
-type JsOf<F> = F extends { readonly __type: infer T } ? T : never
+// The helpers below read a field's phantom properties in one conditional each and walk a field
+// map in one key-remapped pass: model definitions are checked for every model of a program (and
+// on every keystroke, for reverse relations), so they must stay cheap to infer.
 type NullOf<F> = F extends { readonly __null: true } ? null : never
-type KindOf<F> = F extends { readonly kind: infer K } ? K : never
 
 /** Resolves a relation target (name, class or thunk) to its instance type. */
 export type TargetInstance<T> = T extends string
@@ -41,10 +42,14 @@ export type TargetInstance<T> = T extends string
     ? Models[T]
     : AnyInstance
   : T extends () => infer C
-    ? C extends abstract new (...args: never) => infer I
+    ? C extends abstract new (
+        ...args: never
+      ) => infer I
       ? I
       : AnyInstance
-    : T extends abstract new (...args: never) => infer I
+    : T extends abstract new (
+          ...args: never
+        ) => infer I
       ? I
       : AnyInstance
 
@@ -57,41 +62,66 @@ export interface AnyInstance {
 /** The primary key's type of an instance type. */
 export type PkOf<I> = I extends { readonly pk: infer P } ? P : unknown
 
-type ScalarKeys<F> = { [K in keyof F]: KindOf<F[K]> extends RelationKind | 'manyToMany' ? never : K }[keyof F]
-type FkKeys<F> = { [K in keyof F]: KindOf<F[K]> extends RelationKind ? K : never }[keyof F]
-type PkKey<F> = { [K in keyof F]: F[K] extends { readonly options: { readonly primaryKey: true } } ? K : never }[keyof F]
+/** The field declared `primaryKey: true` (`auto()` and `bigAuto()` are), or never. */
+type PkField<F> = Extract<F[keyof F], { readonly __options: { readonly primaryKey: true } }>
 
 /** The primary key type of a field map (`number` for the implicit `id`). */
-export type PkType<F> = [PkKey<F>] extends [never] ? number : JsOf<F[PkKey<F>]>
+export type PkType<F> = [PkField<F>] extends [never]
+  ? number
+  : PkField<F> extends { readonly __type: infer T }
+    ? T
+    : never
+
+/** `{ id: number }` when no field is the primary key (the implicit auto `id`). */
+type ImplicitIdData<F> = [PkField<F>] extends [never] ? { id: number } : unknown
+
+/** The value of a scalar field, or the related instance of a foreign key (`| null` when nullable). */
+type AttrValue<F> = F extends { readonly kind: RelationKind; readonly __type: infer T }
+  ? TargetInstance<T> | NullOf<F>
+  : F extends { readonly __type: infer T }
+    ? T | NullOf<F>
+    : never
+
+/** The key attribute of a foreign key (`authorId`): the target's primary key type. */
+type KeyValue<F> = F extends { readonly __type: infer T } ? PkOf<TargetInstance<T>> | NullOf<F> : never
+
+/** The `...Id` attributes of the foreign keys of `F`. */
+type KeyAttrs<F> = {
+  -readonly [K in keyof F as F[K] extends { readonly kind: RelationKind }
+    ? `${K & string}Id`
+    : never]: KeyValue<F[K]>
+}
 
 /** The data attributes of an instance: columns, foreign keys and their `...Id` attributes. */
-export type InstanceData<F> = ([PkKey<F>] extends [never] ? { id: number } : unknown) & {
-  -readonly [K in ScalarKeys<F>]: JsOf<F[K]> | NullOf<F[K]>
-} & {
-  -readonly [K in FkKeys<F> & string as `${K}Id`]: PkOf<TargetInstance<JsOf<F[K]>>> | NullOf<F[K]>
-} & {
-  -readonly [K in FkKeys<F>]: TargetInstance<JsOf<F[K]>> | NullOf<F[K]>
-}
+export type InstanceData<F> = ImplicitIdData<F> & {
+  -readonly [K in keyof F as F[K] extends { readonly kind: 'manyToMany' } ? never : K]: AttrValue<F[K]>
+} & KeyAttrs<F>
 
 /** The plain data of a row (what `toJSON()` and `values()` without arguments give). */
 export type RowData<F> = Simplify<
-  ([PkKey<F>] extends [never] ? { id: number } : unknown) & {
-    -readonly [K in ScalarKeys<F>]: JsOf<F[K]> | NullOf<F[K]>
-  } & {
-    -readonly [K in FkKeys<F> & string as `${K}Id`]: PkOf<TargetInstance<JsOf<F[K]>>> | NullOf<F[K]>
-  }
+  ImplicitIdData<F> & {
+    -readonly [K in keyof F as F[K] extends { readonly kind: RelationKind | 'manyToMany' }
+      ? never
+      : K]: AttrValue<F[K]>
+  } & KeyAttrs<F>
 >
-
-type OptionalKeys<F> = { [K in keyof F]: F[K] extends { readonly __optional: true } ? K : never }[keyof F]
-type RequiredScalarKeys<F> = Exclude<ScalarKeys<F>, OptionalKeys<F>>
 
 /** What `new Model({...})` and `create({...})` accept: required fields must be given. */
 export type CreateInput<F> = Simplify<
-  { [K in RequiredScalarKeys<F>]: JsOf<F[K]> | NullOf<F[K]> } & {
-    [K in Exclude<ScalarKeys<F>, RequiredScalarKeys<F>>]?: JsOf<F[K]> | NullOf<F[K]>
-  } & { [K in FkKeys<F>]?: TargetInstance<JsOf<F[K]>> | NullOf<F[K]> } & {
-    [K in FkKeys<F> & string as `${K}Id`]?: PkOf<TargetInstance<JsOf<F[K]>>> | NullOf<F[K]>
-  } & ([PkKey<F>] extends [never] ? { id?: number } : unknown)
+  {
+    -readonly [K in keyof F as F[K] extends
+      | { readonly kind: RelationKind | 'manyToMany' }
+      | { readonly __optional: true }
+      ? never
+      : K]: AttrValue<F[K]>
+  } & {
+    -readonly [K in keyof F as F[K] extends { readonly kind: 'manyToMany' }
+      ? never
+      : F[K] extends { readonly kind: RelationKind } | { readonly __optional: true }
+        ? K
+        : never]?: AttrValue<F[K]>
+  } & Partial<KeyAttrs<F>> &
+    ([PkField<F>] extends [never] ? { id?: number } : unknown)
 >
 
 /** Attributes that may be written by `update()` and `defaults`. */

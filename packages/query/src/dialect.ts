@@ -29,6 +29,11 @@ export interface DialectFeatures {
   readonly dropTableCascade: boolean
   /** Foreign keys are checked at commit (`DEFERRABLE INITIALLY DEFERRED`). */
   readonly deferrableForeignKeys: boolean
+  /**
+   * `iterator()` can read rows from a server-side cursor while other queries run (default false:
+   * it reads LIMIT/OFFSET pages of `chunkSize` rows, so the loop body may query freely).
+   */
+  readonly cursorStreaming?: boolean
   /** Why a feature is missing, by flag name, for `NotSupportedError` messages and docs. */
   readonly gaps: Readonly<Record<string, string>>
 }

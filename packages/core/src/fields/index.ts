@@ -31,7 +31,13 @@ export type OptionalFlag<O> = O extends { readonly null: true }
       ? true
       : false
 
-type WithOptions<F, O> = F & { readonly options: O }
+/**
+ * A field as `f.*` returns it: the field class, plus its options as written in a phantom
+ * `__options` (read by the types for `primaryKey`, `relatedName` and `relatedQueryName`). It is
+ * not intersected into `options`, whose type stays the class's: that keeps the properties of each
+ * field cheap to resolve when a model is defined.
+ */
+export type WithOptions<F, O> = F & { readonly __options: O }
 
 function needs<O extends object>(kind: string, opts: O | undefined, key: string): O {
   if (!opts || (opts as Record<string, unknown>)[key] === undefined) throw new FieldError(`f.${kind}() needs the ${key} option`)

@@ -171,9 +171,11 @@ export class CharField<N extends boolean, O extends boolean, K extends FieldKind
   }
 }
 
-/** Checks a Date is real. */
+/** Checks a Date is real and within years 1 to 9999 (UTC), the range every database stores. */
 function validDate(value: unknown): value is Date {
-  return value instanceof Date && !Number.isNaN(value.getTime())
+  if (!(value instanceof Date)) return false
+  const y = value.getUTCFullYear()
+  return !Number.isNaN(y) && y >= 1 && y <= 9999
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
@@ -189,7 +191,7 @@ export class DateField<N extends boolean, O extends boolean> extends Field<strin
         if (validDate(d) && d.toISOString().slice(0, 10) === value) return value
       }
     }
-    this.mismatch(value, "a date ('YYYY-MM-DD' or a valid Date)")
+    this.mismatch(value, "a date ('YYYY-MM-DD' or a valid Date in years 1 to 9999)")
   }
 }
 
@@ -210,7 +212,7 @@ export class DateTimeField<N extends boolean, O extends boolean> extends Field<D
       const d = new Date(hasZone ? value : `${value.length === 10 ? `${value}T00:00:00` : value.replace(' ', 'T')}Z`)
       if (validDate(d)) return d
     }
-    this.mismatch(value, 'a valid Date (or an ISO 8601 string)')
+    this.mismatch(value, 'a valid Date (or an ISO 8601 string) in years 1 to 9999')
   }
 
   override hasDefault(): boolean {
