@@ -1,0 +1,263 @@
+import type { DialectFeatures, StrataDialect } from '@strata/query'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  MysqlDialect,
+  type MysqlPool,
+  type MysqlPoolConnection,
+  sql,
+} from 'kysely'
+import { createPool, type Pool, type PoolOptions } from 'mysql2'
+import { mapMysqlError } from './mysql-errors.js'
+import { mysqlOperations } from './mysql-operations.js'
+
+/** Options of `mysql()`: a `uri` or an existing `pool`, plus any mysql2 pool option, passed through. */
+export interface MysqlOptions
+  extends Omit<
+    PoolOptions,
+    | 'uri'
+    | 'typeCast'
+    | 'dateStrings'
+    | 'supportBigNumbers'
+    | 'bigNumberStrings'
+    | 'decimalNumbers'
+    | 'timezone'
+    | 'multipleStatements'
+  > {
+  /** `mysql://user:password@host:port/database?option=value`; ignored when `pool` is given. */
+  uri?: string
+  /**
+   * An existing mysql2 pool (callback or promise API) to use instead of opening one. Strata sets up
+   * each connection it gets from it (see `sessionSql`) and does not end it on `db.close()`.
+   */
+  pool?: Pool | { pool: Pool }
+  /** The isolation level of every transaction unless `atomic` says otherwise (default `'read committed'`, as Django). */
+  isolationLevel?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable'
+  /** Abort a statement after this many milliseconds (MariaDB: `max_statement_time`; MySQL 8: `max_execution_time`, SELECT only). */
+  statementTimeout?: number
+  /** How long a statement waits for a row lock, in seconds (`innodb_lock_wait_timeout`; server default 50). */
+  lockWaitTimeout?: number
+  /**
+   * Whether the ids of a multi-row INSERT are consecutive from `LAST_INSERT_ID()`. Default: read from the
+   * server, true when `innodb_autoinc_lock_mode` is 0 or 1 (MariaDB's default), false for 2 (MySQL 8's
+   * default), where `bulkCreate` then leaves generated keys unset, as Django does on MySQL.
+   */
+  consecutiveInsertIds?: boolean
+}
+
+/** What MySQL and MariaDB can do, as the compiler and the conformance suite see it. */
+export const mysqlFeatures: DialectFeatures = {
+  returning: false,
+  transactionalDdl: false,
+  nullsOrdering: false,
+  distinctOn: false,
+  selectForUpdate: true,
+  jsonContains: false,
+  regex: true,
+  inlineForeignKeys: false,
+  deferrableForeignKeys: false,
+  dropTableCascade: false,
+  gaps: {
+    returning:
+      'MySQL has no INSERT ... RETURNING (MariaDB 10.5+ has); generated keys come from LAST_INSERT_ID().',
+    transactionalDdl: 'MySQL and MariaDB commit implicitly before and after every DDL statement.',
+    nullsOrdering: 'MySQL has no NULLS FIRST/LAST; Strata orders by `x IS NULL` first instead.',
+    distinctOn: 'MySQL has no DISTINCT ON.',
+    jsonContains: 'JSON containment is not wired into the dialect contract yet (MySQL has JSON_CONTAINS).',
+    deferrableForeignKeys: 'InnoDB checks foreign keys at once; it has no DEFERRABLE constraints.',
+    dropTableCascade: 'DROP TABLE ... CASCADE is accepted and ignored by MySQL.',
+  },
+}
+
+/**
+ * The strict SQL mode every connection gets: values that would be truncated or coerced raise
+ * errors (STRICT_ALL_TABLES, also for non-transactional tables), zero dates are refused.
+ * https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html
+ */
+export const MYSQL_SQL_MODE =
+  'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'
+
+/** The server a connection talks to, as the dialect needs it. */
+export interface MysqlServerInfo {
+  readonly version: string
+  readonly mariadb: boolean
+  readonly autoincLockMode: number
+  readonly autoIncrementIncrement: number
+}
+
+/** The session statements run on each new connection. */
+export function sessionSql(
+  server: MysqlServerInfo,
+  options: Pick<MysqlOptions, 'isolationLevel' | 'statementTimeout' | 'lockWaitTimeout'> = {},
+): string[] {
+  const sets = [`time_zone = '+00:00'`, `sql_mode = '${MYSQL_SQL_MODE}'`, 'default_storage_engine = InnoDB']
+  const timeout = options.statementTimeout
+  if (timeout !== undefined && timeout >= 0) {
+    sets.push(
+      server.mariadb
+        ? `max_statement_time = ${Number(timeout) / 1000}`
+        : `max_execution_time = ${Math.round(Number(timeout))}`,
+    )
+  }
+  if (options.lockWaitTimeout !== undefined)
+    sets.push(`innodb_lock_wait_timeout = ${Math.max(1, Math.round(Number(options.lockWaitTimeout)))}`)
+  const out = [`set ${sets.map((s) => `session ${s}`).join(', ')}`]
+  const level = options.isolationLevel ?? 'read committed'
+  if (!/^(read uncommitted|read committed|repeatable read|serializable)$/.test(level))
+    throw new TypeError(`mysql(): unknown isolationLevel ${JSON.stringify(level)}`)
+  out.push(`set session transaction isolation level ${level}`)
+  return out
+}
+
+interface RawField {
+  type: string
+  extendedFormat?: string
+  string(encoding?: string): string | null
+}
+
+/**
+ * How values leave the driver, whatever the pool's own options: DECIMAL, DATE and DATETIME as text
+ * (exact, no local time zone), BIGINT as a number when it is safe and a bigint beyond, JSON as text
+ * (MySQL sends JSON, MariaDB LONGTEXT, which the field's conversion then parses the same way).
+ */
+export function mysqlTypeCast(field: RawField, next: () => unknown): unknown {
+  switch (field.type) {
+    case 'NEWDECIMAL':
+    case 'DECIMAL':
+    case 'DATE':
+    case 'DATETIME':
+    case 'TIMESTAMP':
+    case 'NEWDATE':
+      return field.string('ascii')
+    case 'LONGLONG': {
+      const s = field.string('ascii')
+      if (s === null) return null
+      const n = Number(s)
+      return Number.isSafeInteger(n) ? n : BigInt(s)
+    }
+    case 'JSON':
+      return field.string('utf8')
+  }
+  if (field.extendedFormat === 'json') return field.string('utf8')
+  return next()
+}
+
+type RawConnection = MysqlPoolConnection & { query: (...args: unknown[]) => unknown }
+
+/** Wraps a mysql2 pool so that every query carries Strata's type conversion (`mysqlTypeCast`). */
+function strataPool(pool: Pool, owned: boolean): MysqlPool {
+  const wrappers = new WeakMap<object, MysqlPoolConnection>()
+  const wrap = (raw: RawConnection): MysqlPoolConnection => {
+    let w = wrappers.get(raw)
+    if (!w) {
+      w = {
+        query: ((text: string, values: unknown[], cb?: (error: unknown, result: never) => void) =>
+          cb
+            ? raw.query({ sql: text, values, typeCast: mysqlTypeCast }, cb)
+            : raw.query({ sql: text, values, typeCast: mysqlTypeCast })) as MysqlPoolConnection['query'],
+        release: () => raw.release(),
+      }
+      wrappers.set(raw, w)
+    }
+    return w
+  }
+  return {
+    getConnection(callback) {
+      pool.getConnection((error, connection) =>
+        error
+          ? callback(error, undefined as never)
+          : callback(null, wrap(connection as unknown as RawConnection)),
+      )
+    },
+    end(callback) {
+      if (owned) pool.end((error) => callback(error ?? null))
+      else callback(null)
+    },
+  }
+}
+
+function callbackPool(pool: Pool | { pool: Pool }): Pool {
+  const inner = (pool as { pool?: Pool }).pool
+  return inner && typeof inner.getConnection === 'function' ? inner : (pool as Pool)
+}
+
+async function run(connection: DatabaseConnection, text: string): Promise<Record<string, unknown>[]> {
+  const r = await connection.executeQuery(CompiledQuery.raw(text))
+  return r.rows as Record<string, unknown>[]
+}
+
+/**
+ * The MySQL / MariaDB dialect over mysql2.
+ * @example connect({ databases: { default: mysql({ uri: 'mysql://root@127.0.0.1:3306/app', connectionLimit: 10 }) } })
+ */
+export function mysql(options: MysqlOptions = {}): StrataDialect {
+  const {
+    uri,
+    pool,
+    isolationLevel,
+    statementTimeout,
+    lockWaitTimeout,
+    consecutiveInsertIds,
+    ...poolOptions
+  } = options
+  if (!pool && !uri && !poolOptions.host && !poolOptions.socketPath)
+    throw new TypeError('mysql() needs a `uri`, a `pool` or a `host`')
+  sessionSql(
+    { version: '', mariadb: false, autoincLockMode: 1, autoIncrementIncrement: 1 },
+    { isolationLevel },
+  )
+  let server: MysqlServerInfo | undefined
+  return {
+    name: 'mysql',
+    features: mysqlFeatures,
+    ops: mysqlOperations,
+    createKyselyDialect() {
+      return new MysqlDialect({
+        pool: async () =>
+          pool
+            ? strataPool(callbackPool(pool), false)
+            : strataPool(
+                createPool({ charset: 'utf8mb4_unicode_ci', ...poolOptions, ...(uri ? { uri } : {}) }),
+                true,
+              ),
+        async onCreateConnection(connection) {
+          if (!server) {
+            const [row] = await run(
+              connection,
+              'select version() as v, @@innodb_autoinc_lock_mode as m, @@auto_increment_increment as i',
+            )
+            const version = String(row?.v ?? '')
+            server = {
+              version,
+              mariadb: /mariadb/i.test(version),
+              autoincLockMode: Number(row?.m ?? 1),
+              autoIncrementIncrement: Number(row?.i ?? 1) || 1,
+            }
+          }
+          for (const statement of sessionSql(server, { isolationLevel, statementTimeout, lockWaitTimeout }))
+            await run(connection, statement)
+        },
+      })
+    },
+    async initialize(db) {
+      // Fail at connect() rather than at the first query, with Strata's error class.
+      try {
+        await sql`select 1`.execute(db)
+      } catch (e) {
+        throw mapMysqlError(e)
+      }
+    },
+    mapError: mapMysqlError,
+    lastInsertIds(result, count) {
+      const first = result.insertId
+      const consecutive = consecutiveInsertIds ?? (server ? server.autoincLockMode <= 1 : true)
+      if (first === undefined || first === null || (count > 1 && !consecutive))
+        return new Array(count).fill(undefined)
+      // LAST_INSERT_ID() is the first row's id; InnoDB gives the rest of a multi-row INSERT the next
+      // ids in steps of auto_increment_increment when innodb_autoinc_lock_mode <= 1.
+      const step = BigInt(server?.autoIncrementIncrement ?? 1)
+      const base = BigInt(first)
+      return Array.from({ length: count }, (_, i) => base + BigInt(i) * step)
+    },
+  }
+}

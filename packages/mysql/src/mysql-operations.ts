@@ -1,0 +1,312 @@
+import {
+  type DecimalField,
+  type Field,
+  type FieldKind,
+  ForeignKey,
+  NotSupportedError,
+  normalizeDecimal,
+} from '@strata/core'
+import type { DialectOperations, Fragment } from '@strata/query'
+import { sql } from 'kysely'
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+
+/**
+ * `Date` -> `'YYYY-MM-DD HH:MM:SS.mmm'` in UTC, the text a DATETIME(6) column takes. A year outside
+ * 1..9999 is formatted as is, so that the server refuses it (strict mode: error 1292, a `DataError`).
+ */
+export function formatDateTime(d: Date): string {
+  const y = d.getUTCFullYear()
+  const year = y < 0 ? `-${pad(-y, 4)}` : pad(y, 4)
+  return `${year}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
+}
+
+function parseDateTime(s: string): Date {
+  // DATETIME(6) text is UTC (the session's time_zone is +00:00); JavaScript keeps milliseconds.
+  return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.slice(0, 23).replace(' ', 'T')}Z`)
+}
+
+function storageField(field: Field | undefined): Field | undefined {
+  return field instanceof ForeignKey && field.target ? storageField(field.target.pk) : field
+}
+
+const TEXT_KINDS = new Set<FieldKind>(['char', 'text', 'email', 'url', 'slug', 'uuid'])
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/
+
+/**
+ * A decimal bound as an unquoted exact-value literal (`12.50`, not `'12.50'`): MySQL compares a
+ * DECIMAL column with a quoted string as two doubles, which is not exact past 15 digits.
+ * mysql2 writes it through `toSqlString` when it formats the query.
+ */
+export class DecimalLiteral {
+  readonly text: string
+  constructor(text: string) {
+    if (!DECIMAL_TEXT.test(text)) throw new NotSupportedError(`Not a decimal: ${JSON.stringify(text)}`)
+    this.text = text
+  }
+  toSqlString(): string {
+    return this.text
+  }
+  toString(): string {
+    return this.text
+  }
+  toJSON(): string {
+    return this.text
+  }
+}
+
+// The binary collation that compares code points; case and accents matter (trailing spaces are
+// PAD SPACE here, which `exact` settles with a byte comparison).
+const BIN = sql.raw('utf8mb4_bin')
+
+/** What `time(6)` gives back, without the fraction when it is zero: `'10:30:00'`, `'10:30:00.25'`. */
+function trimTime(s: string): string {
+  const dot = s.indexOf('.')
+  if (dot < 0) return s
+  const frac = s.slice(dot + 1).replace(/0+$/, '')
+  return frac ? `${s.slice(0, dot)}.${frac}` : s.slice(0, dot)
+}
+
+function toNumber(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v)
+  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v)
+  return v
+}
+
+/** MySQL's and MariaDB's spelling of values, lookups, transforms and DDL types. */
+export const mysqlOperations: DialectOperations = {
+  toDriver(field, value) {
+    if (value === null || value === undefined) return null
+    const f = storageField(field)
+    switch (f?.kind) {
+      case 'boolean':
+        return value ? 1 : 0
+      case 'dateTime':
+        return value instanceof Date ? formatDateTime(value) : value
+      case 'decimal':
+        return typeof value === 'string' && DECIMAL_TEXT.test(value) ? new DecimalLiteral(value) : value
+      case 'json':
+        return JSON.stringify(value)
+      case 'duration':
+        return typeof value === 'number' ? BigInt(Math.round(value * 1000)) : value
+      case 'binary':
+        return value instanceof Uint8Array
+          ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+          : value
+      default:
+        if (typeof value === 'boolean') return value ? 1 : 0
+        if (value instanceof Date) return formatDateTime(value)
+        return value
+    }
+  },
+
+  fromDriver(field, value) {
+    if (value === null || value === undefined) return null
+    const f = storageField(field)
+    switch (f?.kind) {
+      case undefined:
+        return value
+      case 'boolean':
+        return Number(value) !== 0
+      case 'auto':
+      case 'integer':
+      case 'smallInteger':
+      case 'positiveInteger':
+      case 'float':
+        return toNumber(value)
+      case 'bigAuto':
+      case 'bigInteger':
+        return typeof value === 'bigint'
+          ? value
+          : BigInt(typeof value === 'number' ? Math.trunc(value) : String(value).split('.')[0]!)
+      case 'decimal': {
+        const places = (f as DecimalField<boolean, boolean>).decimalPlaces
+        const text = typeof value === 'number' ? value.toFixed(Math.min(places, 100)) : String(value)
+        return normalizeDecimal(text, places, () => {
+          throw new NotSupportedError(`MySQL returned a non-numeric decimal: ${text}`)
+        })
+      }
+      case 'dateTime':
+        return value instanceof Date ? value : parseDateTime(String(value))
+      case 'date':
+        return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
+      case 'time':
+        return trimTime(String(value))
+      case 'json':
+        // MariaDB stores JSON as LONGTEXT; the driver hands every JSON value over as text (see the dialect's typeCast).
+        return typeof value === 'string'
+          ? JSON.parse(value)
+          : Buffer.isBuffer(value)
+            ? JSON.parse(value.toString('utf8'))
+            : value
+      case 'duration':
+        return Number(value) / 1000
+      case 'binary':
+        return value instanceof Uint8Array
+          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+          : value
+      case 'char':
+      case 'text':
+      case 'email':
+      case 'url':
+      case 'slug':
+      case 'uuid':
+        return typeof value === 'string'
+          ? value
+          : Buffer.isBuffer(value)
+            ? value.toString('utf8')
+            : String(value)
+      default:
+        return toNumber(value)
+    }
+  },
+
+  exact(lhs, rhs, field) {
+    if (!field || !TEXT_KINDS.has(storageField(field)!.kind)) return sql`${lhs} = ${rhs}`
+    // The first comparison can use an index in the column's collation; the second makes it exact
+    // whatever that collation is (case, accents, trailing spaces), by comparing bytes.
+    return sql`(${lhs} = ${rhs} and cast(${lhs} as binary) = cast(${rhs} as binary))`
+  },
+
+  textLookup(lookup, lhs, value) {
+    // LIKE's escape character is `\` by default, as the compiler escapes; a binary collation makes
+    // the case-sensitive lookups exact, LOWER() on both sides makes the others Unicode-aware.
+    switch (lookup) {
+      case 'iexact':
+        return sql`lower(${lhs}) like lower(${value}) collate ${BIN}`
+      case 'contains':
+        return sql`${lhs} like ${`%${value}%`} collate ${BIN}`
+      case 'icontains':
+        return sql`lower(${lhs}) like lower(${`%${value}%`}) collate ${BIN}`
+      case 'startswith':
+        return sql`${lhs} like ${`${value}%`} collate ${BIN}`
+      case 'istartswith':
+        return sql`lower(${lhs}) like lower(${`${value}%`}) collate ${BIN}`
+      case 'endswith':
+        return sql`${lhs} like ${`%${value}`} collate ${BIN}`
+      case 'iendswith':
+        return sql`lower(${lhs}) like lower(${`%${value}`}) collate ${BIN}`
+      case 'regex':
+        // REGEXP follows the collation: binary makes it case-sensitive on MySQL 8 (ICU) and MariaDB (PCRE).
+        return sql`${lhs} regexp ${value} collate ${BIN}`
+      case 'iregex':
+        // Lowercasing the pattern would change `\\D` into `\\d`: a case-insensitive collation instead.
+        return sql`${lhs} regexp ${value} collate utf8mb4_general_ci`
+      default:
+        throw new NotSupportedError(`MySQL has no lookup '${lookup}'`)
+    }
+  },
+
+  transform(name, lhs, _kind: FieldKind): Fragment {
+    // Datetimes are stored as UTC text and the session time zone is +00:00, so these are UTC.
+    switch (name) {
+      case 'year':
+        return sql`year(${lhs})`
+      case 'iso_year':
+        return sql`(yearweek(${lhs}, 3) div 100)`
+      case 'month':
+        return sql`month(${lhs})`
+      case 'day':
+        return sql`dayofmonth(${lhs})`
+      case 'week':
+        return sql`week(${lhs}, 3)`
+      case 'week_day':
+        return sql`dayofweek(${lhs})`
+      case 'iso_week_day':
+        return sql`(weekday(${lhs}) + 1)`
+      case 'quarter':
+        return sql`quarter(${lhs})`
+      case 'hour':
+        return sql`hour(${lhs})`
+      case 'minute':
+        return sql`minute(${lhs})`
+      case 'second':
+        return sql`second(${lhs})`
+      case 'date':
+        return sql`cast(${lhs} as date)`
+      case 'time':
+        return sql`cast(${lhs} as time(6))`
+      default:
+        throw new NotSupportedError(`MySQL has no transform '${name}'`)
+    }
+  },
+
+  orderTerm(expr, descending, nulls) {
+    const dir = descending ? sql`desc` : sql`asc`
+    // MySQL has no NULLS FIRST/LAST; NULL sorts first ascending and last descending, so only the
+    // other two cases need a leading `x is null` term.
+    if (nulls.nullsFirst && descending) return sql`(${expr} is null) desc, ${expr} ${dir}`
+    if (nulls.nullsLast && !descending) return sql`(${expr} is null) asc, ${expr} ${dir}`
+    return sql`${expr} ${dir}`
+  },
+
+  random() {
+    return sql`rand()`
+  },
+
+  limitOffset(limit, offset) {
+    if (limit === null && offset === 0) return sql``
+    // MySQL has no OFFSET without LIMIT; its manual gives the largest BIGINT UNSIGNED for "all rows".
+    if (limit === null) return sql`limit 18446744073709551615 offset ${sql.lit(offset)}`
+    return offset ? sql`limit ${sql.lit(limit)} offset ${sql.lit(offset)}` : sql`limit ${sql.lit(limit)}`
+  },
+
+  columnType(field) {
+    const f = storageField(field)!
+    const max = (f.options as { maxLength?: number }).maxLength
+    const text = (type: string) => `${type} character set utf8mb4 collate utf8mb4_bin`
+    switch (f.kind) {
+      case 'auto':
+      case 'integer':
+      case 'positiveInteger':
+        return 'int'
+      case 'bigAuto':
+      case 'bigInteger':
+      case 'duration':
+        return 'bigint'
+      case 'smallInteger':
+        return 'smallint'
+      case 'float':
+        return 'double'
+      case 'decimal': {
+        const d = f as DecimalField<boolean, boolean>
+        return `decimal(${d.maxDigits}, ${d.decimalPlaces})`
+      }
+      case 'boolean':
+        return 'tinyint(1)'
+      case 'date':
+        return 'date'
+      case 'dateTime':
+        return 'datetime(6)'
+      case 'time':
+        return 'time(6)'
+      case 'uuid':
+        return text('char(36)')
+      case 'json':
+        return 'json'
+      case 'binary':
+        return max ? `varbinary(${max})` : 'longblob'
+      case 'text':
+        return text('longtext')
+      default:
+        return text(max ? `varchar(${max})` : 'longtext')
+    }
+  },
+
+  autoIncrement(field) {
+    return field.kind === 'auto' || field.kind === 'bigAuto' ? ' auto_increment' : ''
+  },
+
+  insertVerb() {
+    return 'insert'
+  },
+
+  insertSuffix(ignoreConflicts, meta) {
+    // Not INSERT IGNORE: IGNORE also turns data errors (a truncated string) into warnings. A no-op
+    // update on a duplicate key skips exactly the conflicting rows, like ON CONFLICT DO NOTHING.
+    if (!ignoreConflicts) return ''
+    if (!meta) throw new NotSupportedError('MySQL needs the model to ignore conflicts on insert')
+    const col = `\`${meta.pk.column.replace(/`/g, '``')}\``
+    return `on duplicate key update ${col} = ${col}`
+  },
+}
