@@ -14,6 +14,7 @@ export function modelsToCreate(models: readonly ModelMeta[]): ModelMeta[] {
   const set = new Set<ModelMeta>()
   for (const m of models) {
     if (m.abstract) continue
+    m.resolve()
     set.add(m)
     for (const f of m.fields) if (f instanceof ManyToManyField) set.add(f.through)
   }

@@ -1,3 +1,4 @@
+import { DataError } from '@strata/core'
 import type { DialectFeatures, StrataDialect } from '@strata/query'
 import Database from 'better-sqlite3'
 import { SqliteDialect } from 'kysely'
@@ -8,7 +9,7 @@ import { sqliteOperations } from './sqlite-operations.js'
 export interface SqliteOptions {
   /** A file path, or `':memory:'` (the default). Ignored when `database` is given. */
   filename?: string
-  /** An open better-sqlite3 database to use instead of opening `filename`. */
+  /** An open better-sqlite3 database to use instead of opening `filename`; it is prepared (pragmas, functions) and left open on close. */
   database?: Database.Database
   /** Write-ahead logging for file databases (default true). */
   wal?: boolean
@@ -43,7 +44,12 @@ function regexFor(pattern: string, flags: string): RegExp {
   const key = `${flags}/${pattern}`
   let re = regexCache.get(key)
   if (!re) {
-    re = new RegExp(pattern, flags)
+    try {
+      re = new RegExp(pattern, flags)
+    } catch (e) {
+      // Thrown inside the statement, better-sqlite3 hands this error to the caller as it is.
+      throw new DataError(`Invalid regular expression for a regex lookup: ${(e as Error).message}`, { cause: e })
+    }
     if (regexCache.size > 500) regexCache.clear()
     regexCache.set(key, re)
   }
@@ -76,8 +82,13 @@ export function sqlite(options: SqliteOptions = {}): StrataDialect {
     ops: sqliteOperations,
     createKyselyDialect() {
       return new SqliteDialect({
-        database: async () =>
-          prepareSqliteConnection(options.database ?? new Database(options.filename ?? ':memory:', { readonly: options.readonly === true }), options),
+        database: async () => {
+          if (!options.database)
+            return prepareSqliteConnection(new Database(options.filename ?? ':memory:', { readonly: options.readonly === true }), options)
+          // A database the caller opened stays open when Strata closes (as a given pg or mysql2 pool does).
+          const given = prepareSqliteConnection(options.database, options)
+          return { prepare: (query: string) => given.prepare(query), close: () => undefined }
+        },
       })
     },
     mapError: mapSqliteError,

@@ -1,6 +1,7 @@
 import {
   CheckViolation,
   DatabaseError,
+  DataError,
   ForeignKeyViolation,
   IntegrityError,
   NotNullViolation,
@@ -9,7 +10,10 @@ import {
   UniqueViolation,
 } from '@strata/core'
 
-/** Maps a better-sqlite3 error to Strata's classes by its extended result code. */
+/** Codes of a database that cannot be written or reached now (locks, read-only, I/O, disk full). */
+const OPERATIONAL = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN|INTERRUPT|PERM|PROTOCOL)(_|$)/
+
+/** Maps a better-sqlite3 error to Strata's classes by its extended result code (https://sqlite.org/rescode.html). */
 export function mapSqliteError(error: unknown): Error {
   if (error instanceof StrataError) return error
   const code = (error as { code?: unknown })?.code
@@ -27,7 +31,9 @@ export function mapSqliteError(error: unknown): Error {
       return new CheckViolation(message, { cause: error })
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) return new IntegrityError(message, { cause: error })
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_INTERRUPT')
-    return new OperationalError(message, { cause: error })
+  if (OPERATIONAL.test(code)) return new OperationalError(message, { cause: error })
+  // A value that does not fit: a text rowid, a string or blob over SQLITE_MAX_LENGTH, a 64-bit overflow in sum().
+  if (code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || (code === 'SQLITE_ERROR' && message === 'integer overflow'))
+    return new DataError(message, { cause: error })
   return new DatabaseError(message, { cause: error })
 }
