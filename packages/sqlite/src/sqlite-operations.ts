@@ -1,4 +1,4 @@
-import { type Field, ForeignKey, type FieldKind, normalizeDecimal, DecimalField, NotSupportedError } from '@strata/core'
+import { DataError, DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError, normalizeDecimal } from '@strata/core'
 import type { DialectOperations, Fragment } from '@strata/query'
 import { sql } from 'kysely'
 
@@ -17,6 +17,19 @@ function parseDateTime(s: string): Date {
 
 function storageField(field: Field | undefined): Field | undefined {
   return field instanceof ForeignKey && field.target ? storageField(field.target.pk) : field
+}
+
+/** SQLite keeps NUMERIC values as 64-bit floats: exact to 15 significant digits, no more. */
+const MAX_DECIMAL_DIGITS = 15
+
+function checkDecimalPrecision(field: Field | undefined, value: string): string {
+  const digits = value.replace(/^[-+]/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '')
+  if (digits.length > MAX_DECIMAL_DIGITS)
+    throw new DataError(
+      `${field?.modelName ?? 'decimal'}.${field?.name ?? 'value'}: ${value} has ${digits.length} significant digits; SQLite stores decimals exactly only up to ${MAX_DECIMAL_DIGITS} (use PostgreSQL or MySQL for more)`,
+      { model: field?.modelName, field: field?.name },
+    )
+  return value
 }
 
 function toNumber(v: unknown): unknown {
@@ -47,6 +60,8 @@ export const sqliteOperations: DialectOperations = {
         return value instanceof Date ? formatDateTime(value) : value
       case 'json':
         return JSON.stringify(value)
+      case 'decimal':
+        return typeof value === 'string' ? checkDecimalPrecision(f, value) : value
       case 'duration':
         return typeof value === 'number' ? BigInt(Math.round(value * 1000)) : value
       case 'binary':

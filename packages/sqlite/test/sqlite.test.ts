@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Count, F, f, model, Sum } from '@strata/core'
+import { Count, DataError, F, f, model, Sum } from '@strata/core'
 import { pushSchema } from '@strata/migrations'
 import { connect, type Database, sql } from '@strata/query'
 import { sqlite } from '@strata/sqlite'
@@ -216,7 +216,7 @@ describe('storage and round trips', () => {
       sql`select label, ${sql.ref(column)} as v, typeof(${sql.ref(column)}) as t from sq_value order by label`,
     )
 
-  it('decimals are exact to 15 significant digits (NUMERIC affinity keeps REAL); beyond that SQLite rounds, the documented limit', async () => {
+  it('decimals are exact to 15 significant digits (NUMERIC affinity keeps REAL); more digits are refused with DataError', async () => {
     const exact = ['12345.6789012345', '-99999.9999999999', '0.0000000001', '123456789012345', '9.5', '10.25']
     for (const [i, amount] of exact.entries()) await SqValue.objects.create({ label: `e${i}`, amount })
     const back = await SqValue.objects.orderBy('label').valuesList('amount', { flat: true })
@@ -231,10 +231,11 @@ describe('storage and round trips', () => {
     await SqValue.objects.create({ amount: '0.1' })
     await SqValue.objects.create({ amount: '0.2' })
     expect(await SqValue.objects.aggregate({ s: Sum('amount') })).toEqual({ s: '0.3000000000' })
-    // The limit: 18 significant digits are stored as the nearest double, silently (the instance keeps what was given).
-    const long = await SqValue.objects.create({ amount: '12345678901234567.8' })
-    expect(long.amount).toBe('12345678901234567.8000000000')
-    expect((await SqValue.objects.get({ pk: long.pk })).amount).toBe('12345678901234568.0000000000')
+    // The limit: more than 15 significant digits cannot be stored exactly, so they are refused, never rounded.
+    const before = await SqValue.objects.count()
+    await expect(SqValue.objects.create({ amount: '12345678901234567.8' })).rejects.toThrow(DataError)
+    await expect(SqValue.objects.create({ amount: '12345678901234567.8' })).rejects.toThrow(/18 significant digits/)
+    expect(await SqValue.objects.count()).toBe(before)
   })
 
   it('bigint beyond 2^53 round-trips exactly (defaultSafeIntegers); integer fields and counts stay numbers', async () => {
