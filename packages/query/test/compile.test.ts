@@ -96,3 +96,10 @@ describe('the compiler', () => {
 
 void Exists
 void OuterRef
+
+describe('GROUP BY with ordering', () => {
+  it('groups by a joined ordering column when rows are aggregated (PostgreSQL needs it)', () => {
+    const { sql } = Article.objects.annotate({ n: Count('note') }).orderBy('author__name').sql()
+    expect(sql).toContain('group by "t0"."id", "t0"."title", "t0"."views", "t0"."published", "t0"."author_id", "t2"."name"')
+  })
+})

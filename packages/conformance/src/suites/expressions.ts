@@ -103,6 +103,16 @@ export function expressionSuite(ctx: ConformanceContext): void {
       ])
     })
 
+    it('an aggregated query can be ordered by a joined column', async () => {
+      await ctx.seed()
+      const rows = await Post.objects.annotate({ n: Count('comment') }).orderBy('author__name', 'title')
+      expect(rows.map((p) => p.n)).toHaveLength(4)
+      const names = new Map((await Author.objects.all()).map((a) => [a.id, a.name]))
+      const ordered = rows.filter((p) => p.authorId !== null).map((p) => names.get(p.authorId!)!)
+      expect(ordered).toEqual([...ordered].sort())
+      expect(rows.find((p) => p.title === 'First Post')?.n).toBe(2)
+    })
+
     it('filter on an annotation is HAVING', async () => {
       await ctx.seed()
       expect(

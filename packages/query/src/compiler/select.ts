@@ -316,6 +316,12 @@ export class QueryCompiler {
     }
     const out: Fragment[] = s.meta.concreteFields.map((f) => sql.ref(`${this.root}.${f.column}`))
     for (const [name, e] of s.annotations) if (!hasAggregate(e) && !s.hidden.has(name)) out.push(this.expression(e))
+    // Ordering by a joined column needs it grouped too (PostgreSQL insists); grouping by the primary key
+    // already makes each group one row, so this never changes the result.
+    for (const t of s.order ?? []) {
+      if (t.expr === 'random' || hasAggregate(t.expr) || (t.expr.type === 'col' && (t.expr.path.hops.length === 0 || t.expr.path.annotation))) continue
+      out.push(this.expression(t.expr))
+    }
     return out
   }
 
