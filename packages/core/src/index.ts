@@ -150,5 +150,6 @@ export type {
   ParseKey,
   QuerySetLike,
   ReverseIndex,
+  Suggestions,
   ValuesRow,
 } from './lookup-types.js'

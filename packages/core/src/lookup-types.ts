@@ -2,7 +2,7 @@ import type { Aggregate, AggregateKind, Expression, FieldRef } from './expressio
 import type { FieldKind } from './fields/field.js'
 import type { FieldsOf, Models, NameOf, PkOf, RowData, Simplify, TargetInstance } from './types.js'
 
-// Lookup keys are checked lazily (TYPES.md, "Lazy"): the keys of a call's argument are inferred
+// Lookup keys are checked lazily: the keys of a call's argument are inferred
 // from the literal, and each is parsed on `__` by the tail-recursive conditional types below
 // (field -> relation or transform -> lookup), so no key space is ever enumerated and any depth
 // works. A wrong key maps to an `Invalid<...>` message type, which tsc prints as the error.
@@ -115,7 +115,7 @@ type ImplicitId<M> = M extends { readonly id: unknown } ? 'id' : never
 
 /** One relation field as seen from its target: `{ key: 'Post.comment'; source: 'Comment' }`. */
 type Edge<S, F> = F extends { readonly kind: RelKind; readonly __type: infer T; readonly __options: infer O }
-  ? { key: `${TargetName<T>}.${QueryName<O, S>}`; source: S }
+  ? { key: `${TargetName<T>}.${QueryName<O, S>}`; target: TargetName<T>; query: QueryName<O, S>; source: S }
   : never
 
 type TargetName<T> = T extends string ? T : NameOf<TargetInstance<T>>
@@ -144,6 +144,9 @@ export type ReverseIndex = {
   [E in Edges as E['key']]: E['source'] extends keyof Models ? Models[E['source']] : never
 }
 
+/** The reverse query names of each model (`{ Post: 'comment'; Author: 'posts'; … }`), for completions. */
+type ReverseNamesIndex = { [E in Edges as E['target']]: E['query'] }
+
 // ---- filter() keys ---------------------------------------------------------------------------
 
 /** The value type a lookup key accepts on model `M` (an `Invalid<...>` message when the key is wrong). */
@@ -168,7 +171,7 @@ type Step<M, F, N extends string, H extends string, R extends string> = H extend
       ? B extends keyof F
         ? F[B] extends { readonly kind: FkKind; readonly __type: infer T }
           ? ValueRest<PkKind<PkOf<TargetInstance<T>>>, PkOf<TargetInstance<T>>, R, `${N}.${H}`>
-          : Invalid<`${N} has no field '${H}'`>
+          : NoField<N, H>
         : ReverseStep<N, H, R>
       : ReverseStep<N, H, R>
 
@@ -176,9 +179,19 @@ type ReverseStep<
   N extends string,
   H extends string,
   R extends string,
-> = `${N}.${H}` extends keyof ReverseIndex
-  ? RelRest<ReverseIndex[`${N}.${H}`], R>
-  : Invalid<`${N} has no field '${H}'`>
+> = `${N}.${H}` extends keyof ReverseIndex ? RelRest<ReverseIndex[`${N}.${H}`], R> : NoField<N, H>
+
+/**
+ * The message for an unknown name. Relations to, and reverse relations of, a model are only known
+ * once it is registered in `Models`, so the message says so when it is not.
+ */
+type NoField<N extends string, H extends string> = Invalid<
+  string extends N
+    ? `'${H}' is looked up on a model not registered in Models: add declare module '@strata/core' { interface Models { … } }`
+    : N extends keyof Models
+      ? `${N} has no field '${H}'`
+      : `${N} has no field '${H}' (reverse relations are only known between models registered in Models: declare module '@strata/core' { interface Models { ${N}: ${N} } })`
+>
 
 type PkKind<P> = P extends string ? 'char' : 'integer'
 
@@ -200,7 +213,104 @@ export type Lookups<M, L, A = {}> = {
       ? Invalid<'keys of a Record<string, …> cannot be checked: pass dynamic lookups as filter(Q(lookups))'>
       : ParseKey<M, K, A>
     : never
+} & Suggestions<M, keyof L | '', A>
+
+// ---- completions -----------------------------------------------------------------------------
+// Optional `unknown` properties named after the keys one level below each key written so far
+// (even a partial one, as the editor infers it from the literal being typed): `author__` offers
+// `author__name`, `author__posts`, `author__in`…; `pubDate__` offers the lookups and transforms
+// of a dateTime. They never make a key valid (the check above still applies to it).
+
+/** Optional properties named after the keys one level below each key in `Keys`. */
+export type Suggestions<M, Keys, A> = { [K in SuggestedKeys<M, Keys, A>]?: unknown }
+
+type SuggestedKeys<M, Keys, A> = Keys extends string
+  ? Prefix<Keys> extends infer P extends string
+    ? P extends ''
+      ? NamesOf<M> | (keyof A & string)
+      : `${P}__${NamesAt<PositionOf<M, P, A>>}`
+    : never
+  : never
+
+/** All but the last `__` segment of a key (`'author__na'` -> `'author'`). */
+type Prefix<S extends string, Acc extends string = ''> = S extends `${infer H}__${infer R}`
+  ? Prefix<R, Acc extends '' ? H : `${Acc}__${H}`>
+  : Acc
+
+/** What a path leads to: a model (its instances) or a value of some field kind. */
+interface ModelAt<T> {
+  readonly model: T
 }
+interface ValueAt<K> {
+  readonly kind: K
+}
+
+type PositionOf<M, P extends string, A> = P extends `${infer H}__${infer R}`
+  ? HopFrom<M, H, A> extends infer X
+    ? X extends ModelAt<infer T>
+      ? PositionOf<T, R, {}>
+      : X extends ValueAt<infer K>
+        ? TransformsFrom<K, R>
+        : never
+    : never
+  : HopFrom<M, P, A>
+
+type HopFrom<M, H extends string, A> = H extends keyof A
+  ? ValueAt<KindFor<NonNullable<A[H]>>>
+  : FieldsOf<M> extends infer F
+    ? H extends keyof F
+      ? F[H] extends { readonly kind: RelKind; readonly __type: infer T }
+        ? ModelAt<TargetInstance<T>>
+        : F[H] extends { readonly kind: infer K }
+          ? ValueAt<K>
+          : never
+      : H extends 'pk' | ImplicitId<M> | `${string}Id`
+        ? ValueAt<'integer'>
+        : `${NameOf<M>}.${H}` extends keyof ReverseIndex
+          ? ModelAt<ReverseIndex[`${NameOf<M>}.${H}`]>
+          : never
+    : never
+
+type TransformsFrom<K, R extends string> = R extends `${infer H}__${infer Rest}`
+  ? TransformOf<K, H> extends Out<infer K2, unknown>
+    ? TransformsFrom<K2, Rest>
+    : never
+  : TransformOf<K, R> extends Out<infer K2, unknown>
+    ? ValueAt<K2>
+    : never
+
+type NamesAt<X> =
+  X extends ModelAt<infer T>
+    ? NamesOf<T> | RelationLookup
+    : X extends ValueAt<infer K>
+      ?
+          | CompareLookup
+          | 'in'
+          | 'range'
+          | 'isnull'
+          | (K extends TextKind ? TextLookup : never)
+          | TransformName<K>
+      : never
+
+/** Kinds holding text: text lookups are offered on these only (they are accepted on any kind, as Django casts). */
+type TextKind = 'char' | 'text' | 'email' | 'url' | 'slug' | 'uuid'
+
+/** The top-level key names of a model: fields, `...Id` keys, `pk`, `id` and reverse query names. */
+type NamesOf<M> =
+  FieldsOf<M> extends infer F
+    ?
+        | (keyof F & string)
+        | { [K in keyof F]: F[K] extends { readonly kind: FkKind } ? `${K & string}Id` : never }[keyof F]
+        | 'pk'
+        | ImplicitId<M>
+        | (NameOf<M> extends keyof ReverseNamesIndex ? ReverseNamesIndex[NameOf<M>] : never)
+    : never
+
+type TransformName<K> = K extends DateKinds
+  ? IntTransforms | (K extends 'dateTime' ? TimeTransforms | 'date' | 'time' : never)
+  : K extends 'time'
+    ? TimeTransforms
+    : never
 
 // ---- values() paths --------------------------------------------------------------------------
 
@@ -228,7 +338,7 @@ type PathIn<M, F, N extends string, P extends string> = P extends `${infer H}__$
       ? OrNull<PathType<ReverseIndex[`${N}.${H}`], R, {}>, true>
       : H extends 'pk' | ImplicitId<M>
         ? TransformPath<PkKind<PkOf<M>>, R, `${N}.${H}`, false>
-        : Invalid<`${N} has no field '${H}'`>
+        : NoField<N, H>
   : P extends keyof F
     ? F[P] extends { readonly kind: RelKind; readonly __type: infer T }
       ? OrNull<PkOf<TargetInstance<T>>, MayBeMissing<F[P]>>
@@ -241,20 +351,30 @@ type PathIn<M, F, N extends string, P extends string> = P extends `${infer H}__$
         ? B extends keyof F
           ? F[B] extends { readonly kind: FkKind }
             ? PathIn<M, F, N, B>
-            : Invalid<`${N} has no field '${P}'`>
-          : Invalid<`${N} has no field '${P}'`>
+            : NoField<N, P>
+          : NoField<N, P>
         : `${N}.${P}` extends keyof ReverseIndex
           ? PkOf<ReverseIndex[`${N}.${P}`]> | null
-          : Invalid<`${N} has no field '${P}'`>
+          : NoField<N, P>
 
 /** Transforms on a column (`pubDate__year`, `pubDate__date__year`); `Nul` carries the column's nullability. */
 type TransformPath<K, R extends string, Label extends string, Nul> = R extends `${infer T1}__${infer T2}`
-  ? TransformOf<K, T1> extends Out<infer K2, unknown>
-    ? TransformPath<K2, T2, Label, Nul>
-    : Invalid<`'${T1}' is not a transform of ${Label}`>
-  : TransformOf<K, R> extends Out<FieldKind, infer T>
+  ? PathTransformThen<TransformOf<K, T1>, T2, Label, Nul, T1>
+  : PathTransformLeaf<TransformOf<K, R>, Label, Nul, R>
+
+type PathTransformThen<X, Rest extends string, Label extends string, Nul, H extends string> = [X] extends [
+  never,
+]
+  ? Invalid<`'${H}' is not a transform of ${Label}`>
+  : X extends Out<infer K2, unknown>
+    ? TransformPath<K2, Rest, Label, Nul>
+    : never
+
+type PathTransformLeaf<X, Label extends string, Nul, H extends string> = [X] extends [never]
+  ? Invalid<`'${H}' is not a transform of ${Label}`>
+  : X extends Out<FieldKind, infer T>
     ? T | (Nul extends true ? null : never)
-    : Invalid<`'${R}' is not a transform of ${Label}`>
+    : never
 
 /** Each path of `values(...)`, or the error message in its place. */
 export type CheckPaths<M, P extends readonly string[], A> = {

@@ -41,9 +41,11 @@ export type FilterInput = Record<string, unknown> | QNode
 /**
  * A lazy, immutable query over a model. `M` is the instance type (for lookups), `R` the row
  * type it yields, `A` the annotations added so far. Awaiting it runs the query once and caches
- * the rows.
+ * the rows. Variance is declared (`in out M`, `out R`, `in out A`), not measured: measuring it
+ * made TypeScript compare every member's lookup types structurally, about 7,500 instantiations
+ * per registered model, the first time two different QuerySet types were related in a program.
  */
-export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterable<R> {
+export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike<R[]>, AsyncIterable<R> {
   /** Marks QuerySets for `__in` subqueries across package copies. */
   readonly isQuerySet = true
   readonly #state: QueryState
@@ -87,18 +89,20 @@ export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterab
     return this.#clone({})
   }
 
-  /** Keeps rows matching every lookup (and every Q given). */
-  filter<const L extends object>(lookups: Lookups<M, L, A>): QuerySet<M, R, A>
-  filter(...conditions: QNode[]): QuerySet<M, R, A>
-  filter(...conditions: FilterInput[]): QuerySet<M, R, A> {
-    return this.#addWhere(conditions, false)
+  /**
+   * Keeps rows matching every lookup (and every Q given): `filter({ title__icontains: 'x' })`,
+   * `filter(Q({ a: 1 }).or({ b: 2 }), Q(...))`. One signature, so that a wrong key is reported on
+   * the key itself; `L` is inferred from the argument as written (a `QNode` passes through).
+   */
+  filter<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): QuerySet<M, R, A>
+  filter(...conditions: unknown[]): QuerySet<M, R, A> {
+    return this.#addWhere(conditions as FilterInput[], false)
   }
 
-  /** Drops rows matching all the lookups. */
-  exclude<const L extends object>(lookups: Lookups<M, L, A>): QuerySet<M, R, A>
-  exclude(...conditions: QNode[]): QuerySet<M, R, A>
-  exclude(...conditions: FilterInput[]): QuerySet<M, R, A> {
-    return this.#addWhere(conditions, true)
+  /** Drops rows matching all the lookups (and every Q given); typed as `filter`. */
+  exclude<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): QuerySet<M, R, A>
+  exclude(...conditions: unknown[]): QuerySet<M, R, A> {
+    return this.#addWhere(conditions as FilterInput[], true)
   }
 
   #addWhere(conditions: readonly FilterInput[], negate: boolean): QuerySet<M, R, A> {
@@ -164,14 +168,18 @@ export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterab
   /**
    * Adds computed values to each row (`Count('comment')` groups by the row). The result types go
    * through `AnnotationResults`, which flattens them: an inline homomorphic mapped type here made
-   * tsc (and declaration emit) run out of memory on code such as `rows.map((p) => p.n)`.
+   * tsc (and declaration emit) run out of memory on code such as `rows.map((p) => p.n)`. The
+   * parameter (`X extends Check<X> ? X : NoInfer<Check<X>>`, as in `filter`, `aggregate` and
+   * `values`) infers `X` from the argument as written and shows the check's message types only
+   * when it fails: inferring `X` back through the check (a reverse-mapped type) cost far more, and
+   * grew with the number of models.
    */
-  annotate<const X extends Record<string, Expression>>(annotations: CheckAnnotations<M, X, A>): QuerySet<M, R & AnnotationResults<M, X, A>, A & AnnotationResults<M, X, A>> {
+  annotate<const X extends Record<string, Expression>>(annotations: X extends CheckAnnotations<M, X, A> ? X : NoInfer<CheckAnnotations<M, X, A>>): QuerySet<M, R & AnnotationResults<M, X, A>, A & AnnotationResults<M, X, A>> {
     return this.#annotate(annotations as Record<string, Expression>, false)
   }
 
   /** Like `annotate()`, but the values are only usable in filters and ordering, not returned. */
-  alias<const X extends Record<string, Expression>>(annotations: CheckAnnotations<M, X, A>): QuerySet<M, R, A & AnnotationResults<M, X, A>> {
+  alias<const X extends Record<string, Expression>>(annotations: X extends CheckAnnotations<M, X, A> ? X : NoInfer<CheckAnnotations<M, X, A>>): QuerySet<M, R, A & AnnotationResults<M, X, A>> {
     return this.#annotate(annotations as Record<string, Expression>, true)
   }
 
@@ -198,7 +206,7 @@ export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterab
   }
 
   /** Rows as plain objects of the given paths (all columns when none is given). */
-  values<const P extends readonly string[]>(...fields: CheckPaths<M, P, A>): QuerySet<M, ValuesRow<M, P, A>, A> {
+  values<const P extends readonly string[]>(...fields: P extends CheckPaths<M, P, A> ? P : NoInfer<CheckPaths<M, P, A>>): QuerySet<M, ValuesRow<M, P, A>, A> {
     return this.#values(fields as readonly string[], 'dicts')
   }
 
@@ -278,8 +286,7 @@ export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterab
   }
 
   /** The single row matching the lookups; throws `DoesNotExist` or `MultipleObjectsReturned`. */
-  get<const L extends object>(lookups?: Lookups<M, L, A>): Promise<R>
-  get(...conditions: QNode[]): Promise<R>
+  get<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): Promise<R>
   async get(...input: (FilterInput | undefined)[]): Promise<R> {
     const conditions = input.filter((c): c is FilterInput => c !== undefined)
     let qs: QuerySet<M, R, A> = conditions.length ? this.#addWhere(conditions, false) : this
@@ -344,7 +351,7 @@ export class QuerySet<M, R = M, A = {}> implements PromiseLike<R[]>, AsyncIterab
   }
 
   /** Computes aggregates over the rows: `{ n: Count('id') }` resolves to `{ n: 7 }`. */
-  async aggregate<const X extends Record<string, Expression>>(aggregates: CheckAggregates<M, X, A>): Promise<AnnotationResults<M, X, A>> {
+  async aggregate<const X extends Record<string, Expression>>(aggregates: X extends CheckAggregates<M, X, A> ? X : NoInfer<CheckAggregates<M, X, A>>): Promise<AnnotationResults<M, X, A>> {
     const map = new Map<string, ResolvedExpr>()
     const ctx: ResolveContext = { ...this.#ctx(this.#state.calls + 1), aggregateOverAnnotations: true }
     const input = aggregates as Record<string, Expression>

@@ -52,7 +52,7 @@ describe('QuerySet building (no database needed)', () => {
   })
 
   it('turns exact null into isnull', () => {
-    const where = Story.objects.filter({ writer: null }).state.where as { children: { lookup: string; value: unknown }[] }
+    const where = Story.objects.filter({ writer: null }).state.where as unknown as { children: { lookup: string; value: unknown }[] }
     expect(where.children[0]).toMatchObject({ lookup: 'isnull', value: true })
   })
 

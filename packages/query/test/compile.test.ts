@@ -1,4 +1,4 @@
-import { Count, Exists, F, f, model, OuterRef, Q, Sum } from '@strata/core'
+import { Count, F, f, model, Q, Sum } from '@strata/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type Database } from '../src/index.js'
 import { compileOnly } from './compile-only-dialect.js'
@@ -13,6 +13,15 @@ class Article extends model('Article', {
 }, { ordering: ['-published'] }) {}
 class Note extends model('Note', { article: f.foreignKey('Article', { onDelete: 'CASCADE' }), by: f.char({ maxLength: 20 }) }) {}
 class Keyword extends model('Keyword', { word: f.char({ maxLength: 20 }) }) {}
+
+declare module '@strata/core' {
+  interface Models {
+    Person: Person
+    Article: Article
+    Note: Note
+    Keyword: Keyword
+  }
+}
 
 let db: Database
 beforeAll(async () => {
@@ -94,8 +103,6 @@ describe('the compiler', () => {
   })
 })
 
-void Exists
-void OuterRef
 
 describe('GROUP BY with ordering', () => {
   it('groups by a joined ordering column when rows are aggregated (PostgreSQL needs it)', () => {
