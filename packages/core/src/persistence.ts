@@ -95,7 +95,7 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
     if (options.updateFields.length === 0) return
     fields = options.updateFields.map((n) => {
       const f = meta.field(n)
-      if (!f || !f.concrete) throw new FieldError(`The following fields do not exist in ${meta.name}, or are m2m fields: ${n}`, { model: meta.name, field: n })
+      if (!f?.concrete) throw new FieldError(`The following fields do not exist in ${meta.name}, or are m2m fields: ${n}`, { model: meta.name, field: n })
       return f
     })
   }
@@ -340,7 +340,7 @@ function referencingFirst<T extends { meta: ModelMeta }>(steps: readonly T[]): T
   const pointsAt = (from: ModelMeta, to: ModelMeta) => from !== to && from.concreteFields.some((f) => f instanceof ForeignKey && f.target === to)
   while (pending.length) {
     const i = pending.findIndex((s) => !pending.some((o) => pointsAt(o.meta, s.meta)))
-    out.push(...pending.splice(i < 0 ? 0 : i, 1))
+    out.push(...pending.splice(Math.max(i , 0), 1))
   }
   return out
 }

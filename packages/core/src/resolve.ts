@@ -10,7 +10,7 @@ import {
   type QNode,
   ValueExpr,
 } from './expressions.js'
-import { describe, Field, type FieldKind } from './fields/field.js'
+import { describe, type Field, type FieldKind } from './fields/field.js'
 import { ForeignKey, ManyToManyField, RelatedField } from './fields/relation.js'
 import { BooleanField, CharField, DateField, DecimalField, FloatField, IntegerField, TimeField } from './fields/scalar.js'
 import { isLookup, isTransform, LOOKUPS, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS } from './lookups.js'

@@ -1,6 +1,6 @@
 import { f, model } from '@strata/core'
 import { describe, expect, it } from 'vitest'
-import { modelsToCreate, pushSchema } from '../src/index.js'
+import { modelsToCreate, } from '../src/index.js'
 
 class PsCountry extends model('PsCountry', { code: f.char({ maxLength: 2, primaryKey: true }), name: f.char({ maxLength: 50, unique: true }) }) {}
 class PsCity extends model('PsCity', {

@@ -244,14 +244,17 @@ export class KyselyEngine implements Engine {
       const returning = this.dialect.features.returning
       const q = sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${sql.raw(suffix)}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`
       const r = await this.run<{ pk: unknown }>(q)
-      if (returning) {
-        if (r.rows.length === indexes.length) indexes.forEach((idx, j) => (out[idx] = ops.fromDriver(pk, r.rows[j]!.pk)))
-        else if (!options.ignoreConflicts) indexes.forEach((idx, j) => (out[idx] = r.rows[j] ? ops.fromDriver(pk, r.rows[j]!.pk) : undefined))
-        else indexes.forEach((idx) => (out[idx] = rows[idx]![pk.attname]))
-      } else if (this.dialect.lastInsertIds && pk.dbGenerated && !options.ignoreConflicts) {
-        const ids = this.dialect.lastInsertIds(r, indexes.length)
-        indexes.forEach((idx, j) => (out[idx] = ops.fromDriver(pk, ids[j])))
-      } else indexes.forEach((idx) => (out[idx] = rows[idx]![pk.attname]))
+      const ids: unknown[] | undefined = returning
+        ? r.rows.length === indexes.length || !options.ignoreConflicts
+          ? r.rows.map((row) => row.pk)
+          : undefined
+        : this.dialect.lastInsertIds && pk.dbGenerated && !options.ignoreConflicts
+          ? this.dialect.lastInsertIds(r, indexes.length)
+          : undefined
+      for (let j = 0; j < indexes.length; j++) {
+        const idx = indexes[j]!
+        out[idx] = ids ? (ids[j] === undefined ? undefined : ops.fromDriver(pk, ids[j])) : rows[idx]![pk.attname]
+      }
     }
     return out
   }

@@ -1,4 +1,4 @@
-import { DataError, DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError, normalizeDecimal } from '@strata/core'
+import { DataError, type DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError, normalizeDecimal } from '@strata/core'
 import type { DialectOperations, Fragment } from '@strata/query'
 import { sql } from 'kysely'
 

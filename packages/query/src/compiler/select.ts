@@ -1,9 +1,9 @@
 import {
   type Condition,
   type Field,
-  ForeignKey,
+  type ForeignKey,
   type Hop,
-  ManyToManyField,
+  type ManyToManyField,
   type ModelMeta,
   NotSupportedError,
   pathOutputField,
@@ -294,7 +294,7 @@ export class QueryCompiler {
     const groupBy = options.groupBy === undefined ? this.groupBy(columns) : options.groupBy
     const parts: Fragment[] = [sql`select ${s.distinct ? sql`distinct ` : sql``}${sql.join(columns)} from ${this.from()}`]
     if (whereSql) parts.push(sql`where ${whereSql}`)
-    if (groupBy && groupBy.length) parts.push(sql`group by ${sql.join(groupBy)}`)
+    if (groupBy?.length) parts.push(sql`group by ${sql.join(groupBy)}`)
     if (havingSql) parts.push(sql`having ${havingSql}`)
     if (order.length) parts.push(sql`order by ${sql.join(order)}`)
     if (s.limit !== null || s.offset > 0) parts.push(this.ops.limitOffset(s.limit, s.offset))
