@@ -2,8 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe } from 'vitest'
 import { type Blog, ConformanceContext, type ConformanceTarget } from './context.js'
 import { badInputSuite } from './suites/bad-input.js'
 import { expressionSuite } from './suites/expressions.js'
+import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
 import { lookupSuite } from './suites/lookups.js'
+import { methodSuite } from './suites/methods.js'
 import { querySetSuite } from './suites/querysets.js'
 import { relationSuite } from './suites/relations.js'
 import { typeSuite } from './suites/types.js'
@@ -25,8 +27,10 @@ export function runConformance(target: ConformanceTarget): void {
     beforeEach(() => ctx.clean())
     instanceSuite(ctx)
     querySetSuite(ctx)
+    methodSuite(ctx)
     lookupSuite(ctx)
     expressionSuite(ctx)
+    functionSuite(ctx)
     relationSuite(ctx)
     typeSuite(ctx)
     badInputSuite(ctx)

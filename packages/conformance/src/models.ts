@@ -24,12 +24,16 @@ export class Post extends model(
   }
 }
 
-export class Comment extends model('Comment', {
-  post: f.foreignKey('Post', { onDelete: 'CASCADE' }),
-  author: f.char({ maxLength: 50 }),
-  text: f.text(),
-  pubDate: f.dateTime({ autoNowAdd: true }),
-}) {}
+export class Comment extends model(
+  'Comment',
+  {
+    post: f.foreignKey('Post', { onDelete: 'CASCADE' }),
+    author: f.char({ maxLength: 50 }),
+    text: f.text(),
+    pubDate: f.dateTime({ autoNowAdd: true }),
+  },
+  { getLatestBy: 'pubDate' },
+) {}
 
 export class Tag extends model('Tag', { name: f.slug({ unique: true }) }) {}
 

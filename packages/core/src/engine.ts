@@ -1,5 +1,6 @@
 import { ConnectionError } from './errors.js'
 import type { ModelMeta } from './meta.js'
+import type { Field } from './fields/field.js'
 import type { QueryState, ResolvedExpr } from './state.js'
 
 /** SQL text and its bound parameters. */
@@ -38,6 +39,16 @@ export interface Engine {
   delete(state: QueryState): Promise<number>
   /** Inserts rows (values by attname); returns the primary keys in order when the model generates them. */
   insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options?: { ignoreConflicts?: boolean }): Promise<unknown[]>
+  /**
+   * Sets `fields` row by row on the rows of `state` (already limited to the given keys) in one
+   * UPDATE with `CASE WHEN pk = ...` per field; each row gives its key and driver-ready values
+   * in the order of `fields`. Returns how many rows matched.
+   */
+  bulkUpdate?(state: QueryState, fields: readonly Field[], rows: readonly { readonly pk: unknown; readonly values: readonly unknown[] }[]): Promise<number>
+  /** The database's plan for the SELECT of `state`, as text. */
+  explain?(state: QueryState): Promise<string>
+  /** The most bound parameters one statement may carry (batches are sized to stay under it). */
+  readonly maxQueryParams?: number
   /** Compiles the SELECT without running it. */
   compile(state: QueryState): CompiledSql
   /** Runs `fn` in a transaction (a savepoint when nested). */

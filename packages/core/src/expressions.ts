@@ -1,4 +1,5 @@
 import { FieldError } from './errors.js'
+import type { QueryState } from './state.js'
 
 const EXPR_BRAND: unique symbol = Symbol.for('strata.expression') as never
 
@@ -213,4 +214,78 @@ export function Min<const P extends string>(path: P | Expression, options?: Aggr
 /** The largest value of a path. */
 export function Max<const P extends string>(path: P | Expression, options?: AggregateOptions): Aggregate<'max', P> {
   return new Aggregate('max', path, options)
+}
+
+/** One branch of `Case`: a condition (lookups or a Q) and the result when it holds. */
+export class WhenExpr<T = unknown> {
+  readonly kind = 'When'
+  constructor(
+    readonly condition: Record<string, unknown> | QNode,
+    readonly then: Expression<T>,
+  ) {}
+}
+
+/** A conditional expression: the first `When` that holds gives the result, else `default` (null without it). */
+export class CaseExpr<T = unknown> extends Expression<T | null> {
+  readonly kind = 'Case'
+  constructor(
+    readonly whens: readonly WhenExpr<T>[],
+    readonly otherwise: Expression<T> | null,
+  ) {
+    super()
+  }
+}
+
+/** A branch of `Case`: `When({ rating__gte: 4 }, { then: Value('good') })`; `then` may be a plain value. */
+export function When<T>(condition: Record<string, unknown> | QNode, result: { then: T | Expression<T> }): WhenExpr<T> {
+  if (typeof condition !== 'object' || condition === null || Array.isArray(condition))
+    throw new FieldError('When() needs an object of lookups or a Q as its condition')
+  if (!isQ(condition) && Object.keys(condition).length === 0) throw new FieldError('When() needs at least one lookup')
+  if (typeof result !== 'object' || result === null || !('then' in result)) throw new FieldError('When() needs { then }')
+  return new WhenExpr(condition, toExpression(result.then) as Expression<T>)
+}
+
+/** `Case(When(...), When(...), { default })`: SQL `CASE WHEN ... THEN ... ELSE ... END`. */
+export function Case<T>(...args: [WhenExpr<T>, ...(WhenExpr<T> | { default: T | Expression<T> })[]]): CaseExpr<T> {
+  const whens: WhenExpr<T>[] = []
+  let otherwise: Expression<T> | null = null
+  args.forEach((a, i) => {
+    if (a instanceof WhenExpr) {
+      if (otherwise) throw new FieldError('Case(): the { default } must come last')
+      whens.push(a)
+    } else if (typeof a === 'object' && a !== null && 'default' in a && i === args.length - 1) {
+      otherwise = toExpression(a.default) as Expression<T>
+    } else throw new FieldError('Case() takes When() branches and an optional last { default }')
+  })
+  if (whens.length === 0) throw new FieldError('Case() needs at least one When()')
+  return new CaseExpr(whens, otherwise)
+}
+
+/** What `Subquery()` and `Exists()` accept: a QuerySet (structurally, to keep this module free of it). */
+export interface SubqueryInput {
+  readonly isQuerySet: true
+  readonly state: QueryState
+}
+
+/** A QuerySet used as an expression: its single column (`Subquery`) or whether it has rows (`Exists`). */
+export class SubqueryExpr<T = unknown> extends Expression<T> {
+  readonly kind = 'Subquery'
+  constructor(
+    readonly queryset: SubqueryInput,
+    readonly exists: boolean,
+  ) {
+    super()
+    if (typeof queryset !== 'object' || queryset === null || (queryset as { isQuerySet?: unknown }).isQuerySet !== true)
+      throw new FieldError(`${exists ? 'Exists' : 'Subquery'}() needs a QuerySet`)
+  }
+}
+
+/** A QuerySet as a value: `Subquery(Comment.objects.filter({ post: OuterRef('pk') }).values('text').slice(0, 1))`. */
+export function Subquery(queryset: SubqueryInput): SubqueryExpr<unknown> {
+  return new SubqueryExpr(queryset, false)
+}
+
+/** Whether a QuerySet has rows: `Exists(Comment.objects.filter({ post: OuterRef('pk') }))`. */
+export function Exists(queryset: SubqueryInput): SubqueryExpr<boolean> {
+  return new SubqueryExpr<boolean>(queryset, true)
 }

@@ -105,7 +105,16 @@ export {
   Sum,
   Value,
   ValueExpr,
+  Case,
+  CaseExpr,
+  When,
+  WhenExpr,
+  Subquery,
+  Exists,
+  SubqueryExpr,
+  type SubqueryInput,
 } from './expressions.js'
+export { Abs, Ceil, Coalesce, Concat, Floor, FuncExpr, type FuncArg, type FuncName, FUNCTIONS, Greatest, Least, Length, Lower, Now, NullIf, Round, Upper } from './functions.js'
 export { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS, type TransformSpec } from './lookups.js'
 export type {
   Condition,

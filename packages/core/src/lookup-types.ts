@@ -1,4 +1,4 @@
-import type { Aggregate, AggregateKind, Expression, FieldRef } from './expressions.js'
+import type { Aggregate, AggregateKind, Expression, FieldRef, SubqueryExpr } from './expressions.js'
 import type { FieldKind } from './fields/field.js'
 import type { FieldsOf, Models, NameOf, PkOf, RowData, Simplify, TargetInstance } from './types.js'
 
@@ -69,7 +69,7 @@ type LookupValue<T, L extends string, Label extends string> = L extends CompareL
   : L extends TextLookup
     ? string
     : L extends 'in'
-      ? readonly T[] | QuerySetLike
+      ? readonly T[] | QuerySetLike | SubqueryExpr
       : L extends 'range'
         ? readonly [T, T]
         : L extends 'isnull'
@@ -99,13 +99,13 @@ type RelationLookup = 'exact' | 'in' | 'isnull' | 'gt' | 'gte' | 'lt' | 'lte'
 
 /** After a relation to instances of `T`: its own lookups, or a path into the target. */
 type RelRest<T, R extends string> = R extends ''
-  ? T | PkOf<T> | null
+  ? T | PkOf<T> | null | Expression
   : R extends RelationLookup
     ? R extends 'in'
-      ? readonly (T | PkOf<T>)[] | QuerySetLike
+      ? readonly (T | PkOf<T>)[] | QuerySetLike | SubqueryExpr
       : R extends 'isnull'
         ? boolean
-        : T | PkOf<T> | (R extends 'exact' ? null : never)
+        : T | PkOf<T> | Expression | (R extends 'exact' ? null : never)
     : ParseKey<T, R, {}>
 
 // ---- reverse relations ---------------------------------------------------------------------

@@ -4,7 +4,8 @@ import { initialState, QuerySet } from './queryset.js'
 const PROXIED = [
   'all', 'filter', 'exclude', 'orderBy', 'reverse', 'slice', 'distinct', 'none', 'using', 'annotate', 'alias',
   'values', 'valuesList', 'iterator', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'update',
-  'create', 'getOrCreate', 'updateOrCreate', 'bulkCreate', 'sql',
+  'create', 'getOrCreate', 'updateOrCreate', 'bulkCreate', 'sql', 'latest', 'earliest', 'contains', 'inBulk',
+  'bulkUpdate', 'explain',
 ] as const
 
 type Proxied = (typeof PROXIED)[number]

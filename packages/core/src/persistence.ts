@@ -468,3 +468,63 @@ export async function bulkCreate(
   })
   return instances
 }
+
+/**
+ * `bulkUpdate`: checks every field and value first, then one `UPDATE ... CASE WHEN pk = ...` per
+ * batch (per-row updates where the engine has no bulk form), all in one transaction.
+ */
+export async function bulkUpdate(qs: QuerySet<unknown>, objects: readonly unknown[], fieldNames: readonly string[], options: { batchSize?: number }): Promise<number> {
+  const meta = qs.meta
+  if (!Array.isArray(objects)) throw new TypeMismatchError(`bulkUpdate() expects an array of objects, got ${describe(objects)}`, { model: meta.name })
+  if (!Array.isArray(fieldNames)) throw new TypeMismatchError(`bulkUpdate() expects an array of field names, got ${describe(fieldNames)}`, { model: meta.name })
+  if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`bulkUpdate() options must be an object, got ${describe(options)}`, { model: meta.name })
+  const { batchSize } = options
+  if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1))
+    throw new TypeMismatchError('bulkUpdate() batchSize must be a positive integer', { model: meta.name })
+  if (fieldNames.length === 0) throw new TypeMismatchError('Field names must be given to bulkUpdate().', { model: meta.name })
+  const fields: Field[] = []
+  for (const name of fieldNames) {
+    if (typeof name !== 'string') throw new TypeMismatchError(`bulkUpdate() takes field names, got ${describe(name)}`, { model: meta.name })
+    const field = meta.getField(name)
+    if (!field.concrete) throw new FieldError(`bulkUpdate() can only be used with concrete fields: ${meta.name}.${name} is not one.`, { model: meta.name, field: name })
+    if (field.primaryKey) throw new FieldError('bulkUpdate() cannot be used with primary key fields.', { model: meta.name, field: name })
+    if (!fields.includes(field)) fields.push(field)
+  }
+  classFor(meta)
+  const Cls = meta.cls as unknown as abstract new () => object
+  const rows = objects.map((o) => {
+    if (!(o instanceof Cls)) throw new TypeMismatchError(`bulkUpdate() on ${meta.name} takes ${meta.name} instances, got ${describe(o)}`, { model: meta.name })
+    const inst = o as Row
+    if (inst.pk === null || inst.pk === undefined) throw new TypeMismatchError('All bulkUpdate() objects must have a primary key set.', { model: meta.name })
+    checkRelated(inst, meta)
+    const values = fields.map((f) => {
+      const v = inst[f.attname]
+      if (isExpression(v)) throw new TypeMismatchError(`bulkUpdate(): ${meta.name}.${f.name} holds an expression; use update() for expressions`, { model: meta.name, field: f.name })
+      return cleanForWrite(meta, f, v)
+    })
+    return { pk: inst.pk, values }
+  })
+  if (rows.length === 0) return 0
+  const engine = getEngine(qs.state.using ?? 'default')
+  const base = qs.sql().parameters.length
+  // Per row: the key in the IN list, and a key and a value in each field's CASE.
+  const perRow = 2 * fields.length + 1
+  const fit = Math.max(1, Math.floor(((engine.maxQueryParams ?? 999) - base) / perRow))
+  const size = Math.min(batchSize ?? fit, fit)
+  const batches = chunks(rows, size)
+  return engine.atomic(async () => {
+    let total = 0
+    for (const batch of batches) {
+      const state = qs.filter({ pk__in: batch.map((r) => r.pk) } as never).state
+      if (engine.bulkUpdate) {
+        total += await engine.bulkUpdate(state, fields, batch)
+        continue
+      }
+      for (const r of batch) {
+        const one = qs.filter({ pk: r.pk } as never).state
+        total += await engine.update(one, fields.map((f, i) => ({ column: f.column, attname: f.attname, value: r.values[i] })))
+      }
+    }
+    return total
+  })
+}

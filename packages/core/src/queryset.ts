@@ -1,5 +1,5 @@
 import { type Engine, getEngine, type CompiledSql } from './engine.js'
-import { FieldError, TypeMismatchError } from './errors.js'
+import { FieldError, NotSupportedError, TypeMismatchError } from './errors.js'
 import { FieldRef, isExpression, OrderBy, type QNode, type Expression } from './expressions.js'
 import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
@@ -413,6 +413,111 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     return ops.bulkCreate(this.meta, objects as readonly unknown[], options, this.#state.using) as Promise<M[]>
   }
 
+  /**
+   * The object that comes last by `fields` (Meta `getLatestBy` when none is given; `'-field'`
+   * reverses); throws `DoesNotExist` when there is no row.
+   */
+  latest(...fields: string[]): Promise<R> {
+    return this.#earliest(fields, true, 'latest')
+  }
+
+  /** The object that comes first by `fields` (Meta `getLatestBy` when none is given). */
+  earliest(...fields: string[]): Promise<R> {
+    return this.#earliest(fields, false, 'earliest')
+  }
+
+  async #earliest(fields: readonly string[], latest: boolean, name: string): Promise<R> {
+    const meta = this.meta
+    if (this.#state.limit !== null || this.#state.offset > 0) throw new TypeMismatchError(`Cannot call ${name}() once a slice has been taken.`, { model: meta.name })
+    for (const f of fields) if (typeof f !== 'string') throw new TypeMismatchError(`${name}() takes field names, got ${describe(f)}`, { model: meta.name })
+    let order: readonly string[] = fields
+    if (order.length === 0) {
+      const by = meta.options.getLatestBy
+      order = by === undefined ? [] : typeof by === 'string' ? [by] : by
+    }
+    if (order.length === 0)
+      throw new FieldError("earliest() and latest() require either fields as arguments or 'getLatestBy' in the model's Meta.", { model: meta.name })
+    if (order.includes('?')) throw new FieldError(`${name}() cannot order randomly`, { model: meta.name })
+    let qs = this.orderBy(...order)
+    if (latest) qs = qs.reverse()
+    return qs.slice(0, 1).get()
+  }
+
+  /**
+   * Whether `instance` is one of the rows (answered from the cache when the QuerySet was
+   * evaluated). Refuses unsaved instances and instances of another model.
+   */
+  async contains(instance: M): Promise<boolean> {
+    const meta = this.meta
+    if (this.#state.values) throw new TypeMismatchError('Cannot call contains() after values() or valuesList().', { model: meta.name })
+    const other = typeof instance === 'object' && instance !== null ? (instance.constructor as { meta?: unknown }).meta : undefined
+    if (other === undefined) throw new TypeMismatchError(`contains() takes a model instance, got ${describe(instance)}`, { model: meta.name })
+    if (other !== meta)
+      throw new TypeMismatchError(`contains() on a ${meta.name} QuerySet got an instance of ${(other as ModelMeta).name ?? 'another model'}`, { model: meta.name })
+    const pk = (instance as { pk?: unknown }).pk
+    if (pk === null || pk === undefined) throw new TypeMismatchError('contains() cannot be used on unsaved objects.', { model: meta.name })
+    const has = (rows: readonly R[]) => rows.some((r) => samePk((r as { pk?: unknown }).pk, pk))
+    if (this.#cache) return has(this.#cache)
+    if (this.#state.empty) return false
+    if (this.#state.limit !== null || this.#state.offset > 0) return has(await this.#fetch())
+    return this.#addWhere([{ pk }], false).exists()
+  }
+
+  /**
+   * The objects whose `fieldName` (default the primary key; it must be unique) is in `ids`, as a
+   * `Map` from that value to the object; every object when `ids` is omitted. An empty list gives
+   * an empty map without a query; long lists are split to respect the database's parameter limit.
+   */
+  async inBulk(ids?: readonly unknown[] | null, options: { fieldName?: string } = {}): Promise<Map<unknown, R>> {
+    const meta = this.meta
+    const s = this.#state
+    if (s.limit !== null || s.offset > 0) throw new TypeMismatchError("Cannot use 'limit' or 'offset' with inBulk().", { model: meta.name })
+    if (s.values) throw new TypeMismatchError('inBulk() cannot be used after values() or valuesList().', { model: meta.name })
+    if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`inBulk() options must be an object, got ${describe(options)}`, { model: meta.name })
+    const fieldName = options.fieldName ?? 'pk'
+    if (typeof fieldName !== 'string') throw new TypeMismatchError(`inBulk() fieldName must be a string, got ${describe(fieldName)}`, { model: meta.name })
+    const field = meta.getField(fieldName)
+    const uniqueByConstraint = (meta.options.constraints ?? []).some((c) => c.kind === 'unique' && c.fields.length === 1 && c.fields[0] === field.name && !c.condition)
+    if (!field.concrete || !(field.primaryKey || field.options.unique || uniqueByConstraint))
+      throw new FieldError(`inBulk()'s fieldName must be a unique field but '${fieldName}' isn't.`, { model: meta.name, field: fieldName })
+    const out = new Map<unknown, R>()
+    const add = (rows: readonly R[]) => {
+      for (const row of rows) out.set((row as Record<string, unknown>)[field.attname], row)
+    }
+    if (ids === undefined || ids === null) {
+      add(await this)
+      return out
+    }
+    if (!Array.isArray(ids)) throw new TypeMismatchError(`inBulk() takes an array of values, got ${describe(ids)}`, { model: meta.name })
+    if (ids.length === 0 || s.empty) return out
+    const unique = [...new Set(ids as unknown[])]
+    const lookup = `${fieldName}__in`
+    const first = this.#addWhere([{ [lookup]: unique.slice(0, 1) }], false)
+    const budget = (this.#engine.maxQueryParams ?? 999) - first.sql().parameters.length + 1
+    const size = Math.max(1, budget)
+    // Every chunk is built (and its values checked) before the first query runs.
+    const parts: QuerySet<M, R, A>[] = []
+    for (let i = 0; i < unique.length; i += size) parts.push(this.#addWhere([{ [lookup]: unique.slice(i, i + size) }], false).#clone({ order: [] }))
+    for (const qs of parts) add(await qs)
+    return out
+  }
+
+  /**
+   * Saves `fields` of already saved `objects` with one `UPDATE ... CASE` per batch, in one
+   * transaction; resolves to the number of rows matched.
+   */
+  async bulkUpdate(objects: readonly M[], fields: readonly Extract<keyof FieldsOf<M>, string>[], options: { batchSize?: number } = {}): Promise<number> {
+    this.#checkNotSliced('update')
+    return ops.bulkUpdate(this as unknown as QuerySet<unknown>, objects as readonly unknown[], fields as readonly string[], options)
+  }
+
+  /** The database's query plan for this QuerySet, as text (`EXPLAIN`, or the dialect's equivalent). */
+  async explain(): Promise<string> {
+    const engine = this.#engine
+    if (!engine.explain) throw new NotSupportedError('explain() is not supported by this database', { model: this.meta.name })
+    return engine.explain(this.#state)
+  }
+
   /** The SQL this QuerySet runs, with its parameters, without running it. */
   sql(): CompiledSql {
     return this.#engine.compile(this.#state)
@@ -422,6 +527,15 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   toString(): string {
     return `<QuerySet ${this.meta.name}>`
   }
+}
+
+/** Whether two primary key values are equal (a bigint and a number of the same value are). */
+function samePk(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === null || a === undefined || b === null || b === undefined) return false
+  const ta = typeof a
+  const tb = typeof b
+  return (ta === 'bigint' || ta === 'number') && (tb === 'bigint' || tb === 'number') && String(a) === String(b)
 }
 
 function containsAgg(e: ResolvedExpr): boolean {

@@ -1,6 +1,7 @@
 import { FieldError, TypeMismatchError } from './errors.js'
 import {
   Aggregate,
+  CaseExpr,
   Combined,
   type Expression,
   FieldRef,
@@ -8,11 +9,13 @@ import {
   isQ,
   OuterRefExpr,
   type QNode,
+  SubqueryExpr,
   ValueExpr,
 } from './expressions.js'
+import { FUNCTIONS, FuncExpr } from './functions.js'
 import { describe, type Field, type FieldKind } from './fields/field.js'
 import { ForeignKey, ManyToManyField, RelatedField } from './fields/relation.js'
-import { BooleanField, CharField, DateField, DecimalField, FloatField, IntegerField, TimeField } from './fields/scalar.js'
+import { BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField, IntegerField, TimeField } from './fields/scalar.js'
 import { isLookup, isTransform, LOOKUPS, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS } from './lookups.js'
 import type { ModelMeta } from './meta.js'
 import type { Condition, Hop, QueryState, ResolvedExpr, ResolvedPath, WhereNode } from './state.js'
@@ -49,6 +52,9 @@ export function pseudoField(kind: FieldKind): Field {
         break
       case 'time':
         f = new TimeField('time', {})
+        break
+      case 'dateTime':
+        f = new DateTimeField('dateTime', {})
         break
       default:
         f = new CharField('text', {})
@@ -129,6 +135,22 @@ export function exprField(expr: ResolvedExpr, ctx: ResolveContext): Field | unde
       return exprField(expr.lhs, ctx) ?? exprField(expr.rhs, ctx)
     case 'agg':
       return expr.field
+    case 'func':
+      return expr.field
+    case 'case': {
+      for (const w of expr.whens) {
+        const f = exprField(w.then, ctx)
+        if (f) return f
+      }
+      return expr.otherwise ? exprField(expr.otherwise, ctx) : undefined
+    }
+    case 'subquery': {
+      if (expr.exists) return pseudoField('boolean')
+      const s = expr.state
+      if (s.values?.length !== 1) return s.meta.pk
+      const f = exprField(s.values[0]!.expr, { annotations: s.annotations, call: s.calls })
+      return f instanceof RelatedField ? (f as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target.pk : f
+    }
     default:
       return undefined
   }
@@ -186,6 +208,9 @@ export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx:
 function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext, followAnnotations = true): boolean {
   if (expr.type === 'agg') return true
   if (expr.type === 'op') return containsAggregate(expr.lhs, ctx, followAnnotations) || containsAggregate(expr.rhs, ctx, followAnnotations)
+  if (expr.type === 'func') return expr.args.some((a) => containsAggregate(a, ctx, followAnnotations))
+  if (expr.type === 'case')
+    return expr.whens.some((w) => whereHasAggregate(w.when) || containsAggregate(w.then, ctx, followAnnotations)) || (expr.otherwise !== null && containsAggregate(expr.otherwise, ctx, followAnnotations))
   if (expr.type === 'col' && expr.path.annotation && followAnnotations) return containsAggregate(ctx.annotations.get(expr.path.annotation)!, ctx)
   return false
 }
@@ -211,6 +236,10 @@ function cleanCondition(
   if (value === undefined) bad('a value (undefined is not allowed: omit the key instead)')
   if (isQ(value)) bad('a value, not a Q object')
   if (isExpression(value)) {
+    if (lookup === 'in' && value instanceof SubqueryExpr && !value.exists) {
+      const expr = resolveExpression(meta, value, ctx)
+      return { type: 'cond', path, lookup, value: expr, isExpr: true, aggregate }
+    }
     if (LOOKUPS[lookup] !== 'value') bad(`a plain value for '${lookup}'`)
     const expr = resolveExpression(meta, value, ctx)
     return { type: 'cond', path, lookup, value: expr, isExpr: true, aggregate: aggregate || containsAggregate(expr, ctx) }
@@ -311,9 +340,9 @@ export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, c
     return { type: 'col', path: { ...path, transforms } }
   }
   if (expr instanceof OuterRefExpr || expr.kind === 'OuterRef') {
-    if (!ctx.outer) throw new FieldError('OuterRef() is only allowed inside Subquery() or Exists()')
+    // Built before the outer query exists: checked when the QuerySet is wrapped in Subquery()/Exists().
     const name = (expr as OuterRefExpr).name
-    resolveFieldPath(ctx.outer, name.split('__'), { annotations: new Map(), call: 0 }, false)
+    if (ctx.outer) resolveFieldPath(ctx.outer, name.split('__'), { annotations: new Map(), call: 0 }, false)
     return { type: 'outer', name }
   }
   if (expr instanceof ValueExpr || expr.kind === 'Value') {
@@ -356,7 +385,84 @@ export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, c
       ...(field ? { field } : {}),
     }
   }
+  if (expr instanceof CaseExpr || expr.kind === 'Case') {
+    const c = expr as CaseExpr
+    return {
+      type: 'case',
+      whens: c.whens.map((w) => ({ when: resolveWhere(meta, w.condition, ctx), then: resolveExpression(meta, w.then, ctx) })),
+      otherwise: c.otherwise ? resolveExpression(meta, c.otherwise, ctx) : null,
+    }
+  }
+  if (expr instanceof SubqueryExpr || expr.kind === 'Subquery') {
+    const sq = expr as SubqueryExpr
+    const state = sq.queryset.state
+    for (const name of outerRefs(state)) resolveFieldPath(meta, name.split('__'), ctx)
+    if (!sq.exists && state.values && state.values.length !== 1)
+      throw new FieldError(`Subquery() must select exactly one column; ${state.meta.name} selects ${state.values.length}`, { model: state.meta.name })
+    return { type: 'subquery', state, exists: sq.exists }
+  }
+  if (expr instanceof FuncExpr || expr.kind === 'Func') {
+    const fx = expr as FuncExpr
+    const spec = FUNCTIONS[fx.name]
+    const args = fx.args.map((a) => resolveExpression(meta, a, ctx))
+    const first = args[0] ? exprField(args[0], ctx) : undefined
+    const field =
+      spec.output === 'first'
+        ? first instanceof RelatedField
+          ? (first as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target.pk
+          : first
+        : pseudoField(spec.output)
+    return { type: 'func', name: fx.name, args, ...(field ? { field } : {}) }
+  }
   throw new FieldError(`Unsupported expression ${expr.kind}`)
+}
+
+function whereHasAggregate(node: WhereNode): boolean {
+  return node.type === 'cond' ? node.aggregate : node.children.some(whereHasAggregate)
+}
+
+/** The OuterRef names a query uses at its own level (nested subqueries refer to their own outer query). */
+function outerRefs(state: QueryState): string[] {
+  const out: string[] = []
+  const expr = (e: ResolvedExpr): void => {
+    switch (e.type) {
+      case 'outer':
+        out.push(e.name)
+        break
+      case 'op':
+        expr(e.lhs)
+        expr(e.rhs)
+        break
+      case 'agg':
+        if (e.arg) expr(e.arg)
+        if (e.filter) where(e.filter)
+        break
+      case 'func':
+        e.args.forEach(expr)
+        break
+      case 'case':
+        for (const w of e.whens) {
+          where(w.when)
+          expr(w.then)
+        }
+        if (e.otherwise) expr(e.otherwise)
+        break
+    }
+  }
+  const where = (n: WhereNode): void => {
+    if (n.type === 'tree') n.children.forEach(where)
+    else if (n.isExpr) {
+      if (Array.isArray(n.value)) {
+        for (const v of n.value as ResolvedExpr[]) if (typeof v === 'object' && v !== null && 'type' in v) expr(v)
+      }
+      else expr(n.value as ResolvedExpr)
+    }
+  }
+  if (state.where) where(state.where)
+  for (const [, e] of state.annotations) expr(e)
+  for (const v of state.values ?? []) expr(v.expr)
+  for (const t of state.order ?? []) if (t.expr !== 'random') expr(t.expr)
+  return out
 }
 
 const NUMERIC = new Set<FieldKind>(['integer', 'smallInteger', 'bigInteger', 'positiveInteger', 'float', 'decimal', 'auto', 'bigAuto', 'duration'])

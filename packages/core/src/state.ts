@@ -43,6 +43,20 @@ export type ResolvedExpr =
       readonly field?: Field
     }
   | { readonly type: 'subquery'; readonly state: QueryState; readonly exists: boolean }
+  | {
+      readonly type: 'case'
+      readonly whens: readonly { readonly when: WhereNode; readonly then: ResolvedExpr }[]
+      /** The ELSE branch; null without a default. */
+      readonly otherwise: ResolvedExpr | null
+    }
+  | {
+      readonly type: 'func'
+      /** The function's Strata name (`Lower`, `Concat`, ...); dialects may spell it differently. */
+      readonly name: string
+      readonly args: readonly ResolvedExpr[]
+      /** The field whose type the result has, if known. */
+      readonly field?: Field
+    }
 
 /** One checked condition: `path lookup value`. */
 export interface Condition {

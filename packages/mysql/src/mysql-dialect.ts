@@ -57,6 +57,7 @@ export const mysqlFeatures: DialectFeatures = {
   inlineForeignKeys: false,
   deferrableForeignKeys: false,
   dropTableCascade: false,
+  maxQueryParams: 65535,
   gaps: {
     returning:
       'MySQL has no INSERT ... RETURNING (MariaDB 10.5+ has); generated keys come from LAST_INSERT_ID().',

@@ -240,6 +240,24 @@ export const mysqlOperations: DialectOperations = {
     return sql`${expr} ${dir}`
   },
 
+  explain(query) {
+    return sql`explain ${query}`
+  },
+  func(name, args) {
+    switch (name) {
+      case 'Concat':
+        // concat_ws() skips nulls, where concat() would return null.
+        return sql`concat_ws('', ${sql.join(args)})`
+      case 'Length':
+        // length() counts bytes.
+        return sql`char_length(${args[0]!})`
+      case 'Now':
+        return sql`current_timestamp(6)`
+      default:
+        return undefined
+    }
+  },
+
   random() {
     return sql`rand()`
   },

@@ -60,6 +60,7 @@ export const postgresFeatures: DialectFeatures = {
   inlineForeignKeys: false,
   deferrableForeignKeys: true,
   dropTableCascade: true,
+  maxQueryParams: 65535,
   gaps: {},
 }
 

@@ -237,6 +237,24 @@ export const postgresOperations: DialectOperations = {
     return sql`${expr} ${dir}`
   },
 
+  explain(query) {
+    return sql`explain ${query}`
+  },
+  func(name, args) {
+    switch (name) {
+      case 'Concat':
+        // concat() skips nulls; its arguments are "any", so parameters need a type.
+        return sql`concat(${sql.join(args.map((a) => sql`cast(${a} as text)`))})`
+      case 'Length':
+        return sql`char_length(${args[0]!})`
+      case 'Round':
+        // round(double precision, integer) does not exist.
+        return args.length === 2 ? sql`round(cast(${args[0]!} as numeric), ${args[1]!})` : undefined
+      default:
+        return undefined
+    }
+  },
+
   random() {
     return sql`random()`
   },

@@ -34,6 +34,8 @@ export interface DialectFeatures {
    * it reads LIMIT/OFFSET pages of `chunkSize` rows, so the loop body may query freely).
    */
   readonly cursorStreaming?: boolean
+  /** The most bound parameters one statement may carry (default 999, SQLite's historical limit). */
+  readonly maxQueryParams?: number
   /** Why a feature is missing, by flag name, for `NotSupportedError` messages and docs. */
   readonly gaps: Readonly<Record<string, string>>
 }
@@ -80,8 +82,16 @@ export interface DialectOperations {
   insertVerb(ignoreConflicts: boolean): string
   /** Text after VALUES for conflict handling (`ON CONFLICT DO NOTHING`), or empty; `meta` is the model inserted into. */
   insertSuffix(ignoreConflicts: boolean, meta?: ModelMeta): string
+  /** Wraps a SELECT in the database's plan statement (`EXPLAIN ...`); without it `explain()` is a `NotSupportedError`. */
+  explain?(query: Fragment): Fragment
   /** Casts an aggregate result to the field's storage type where needed. */
   castAggregate?(fn: string, expr: Fragment, field: Field | undefined): Fragment
+  /**
+   * Renders a database function (`Lower`, `Concat`, `Greatest`, `Now`, ...; core's `FUNCTIONS`) where
+   * the database spells it differently. Return undefined to use the standard `name(args)` spelling
+   * (`Concat` defaults to `concat(coalesce(a, ''), ...)`, `Now` to `current_timestamp`).
+   */
+  func?(name: string, args: readonly Fragment[], field: Field | undefined): Fragment | undefined
 }
 
 /** A database dialect package: the only place that knows a database. */

@@ -5,6 +5,7 @@ import {
   exprField,
   type Field,
   type ModelMeta,
+  NotSupportedError,
   type OrderTerm,
   type QueryState,
   resolveOrderName,
@@ -257,6 +258,34 @@ export class KyselyEngine implements Engine {
       }
     }
     return out
+  }
+
+  /** The most parameters one statement may bind on this database. */
+  get maxQueryParams(): number {
+    return this.dialect.features.maxQueryParams ?? 999
+  }
+
+  async bulkUpdate(state: QueryState, fields: readonly Field[], rows: readonly { readonly pk: unknown; readonly values: readonly unknown[] }[]): Promise<number> {
+    if (rows.length === 0 || fields.length === 0) return 0
+    const meta = state.meta
+    const ops = this.dialect.ops
+    const { table, where } = this.#targetRows(state)
+    const pkCol = sql.id(meta.pk.column)
+    const sets = fields.map((f, i) => {
+      // ELSE keeps the column, which also gives the CASE the column's type (bound values alone would be untyped).
+      const whens = rows.map((r) => sql`when ${pkCol} = ${sql.val(ops.toDriver(meta.pk, r.pk))} then ${sql.val(ops.toDriver(f, r.values[i]))}`)
+      return sql`${sql.id(f.column)} = case ${sql.join(whens, sql` `)} else ${sql.id(f.column)} end`
+    })
+    const r = await this.run(sql`update ${table} set ${sql.join(sets)}${where ? sql` where ${where}` : sql``}`)
+    return Number(r.numAffectedRows ?? 0)
+  }
+
+  async explain(state: QueryState): Promise<string> {
+    const wrap = this.dialect.ops.explain
+    if (!wrap) throw new NotSupportedError(`explain() is not supported on ${this.dialect.name}`, { model: state.meta.name })
+    const { query } = this.#compileSelect(state)
+    const r = await this.run(sql`${wrap.call(this.dialect.ops, query)}`)
+    return r.rows.map((row) => Object.values(row).map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v))).join(' ')).join('\n')
   }
 
   compile(state: QueryState): CompiledSql {

@@ -31,6 +31,7 @@ export const sqliteFeatures: DialectFeatures = {
   inlineForeignKeys: true,
   deferrableForeignKeys: true,
   dropTableCascade: false,
+  maxQueryParams: 32766,
   gaps: {
     distinctOn: 'SQLite has no DISTINCT ON.',
     selectForUpdate: 'SQLite locks the whole database; FOR UPDATE is ignored as in Django.',

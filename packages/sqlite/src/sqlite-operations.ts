@@ -161,6 +161,24 @@ export const sqliteOperations: DialectOperations = {
     return sql`${expr} ${dir}`
   },
 
+  explain(query) {
+    return sql`explain query plan ${query}`
+  },
+  func(name, args) {
+    switch (name) {
+      case 'Concat':
+        return sql`(${sql.join(args.map((a) => sql`coalesce(${a}, '')`), sql` || `)})`
+      case 'Greatest':
+        return sql`max(${sql.join(args)})`
+      case 'Least':
+        return sql`min(${sql.join(args)})`
+      case 'Now':
+        return sql`strftime('%Y-%m-%d %H:%M:%f', 'now')`
+      default:
+        return undefined
+    }
+  },
+
   random() {
     return sql`random()`
   },

@@ -177,6 +177,24 @@ export class QueryCompiler {
         const q = sub.selectValues()
         return expr.exists ? sql`exists (${q})` : sql`(${q})`
       }
+      case 'case': {
+        const whens = expr.whens.map((w) => sql`when ${this.where(w.when, false)} then ${this.expression(w.then)}`)
+        const otherwise = expr.otherwise ? sql` else ${this.expression(expr.otherwise)}` : sql``
+        return sql`case ${sql.join(whens, sql` `)}${otherwise} end`
+      }
+      case 'func': {
+        const args = expr.args.map((a) => this.expression(a))
+        const custom = this.ops.func?.(expr.name, args, expr.field)
+        if (custom) return custom
+        switch (expr.name) {
+          case 'Concat':
+            return sql`concat(${sql.join(args.map((a) => sql`coalesce(${a}, '')`))})`
+          case 'Now':
+            return sql`current_timestamp`
+          default:
+            return sql`${sql.raw(expr.name.toLowerCase())}(${sql.join(args)})`
+        }
+      }
     }
   }
 
@@ -362,6 +380,8 @@ export class QueryCompiler {
 export function hasAggregate(e: ResolvedExpr): boolean {
   if (e.type === 'agg') return true
   if (e.type === 'op') return hasAggregate(e.lhs) || hasAggregate(e.rhs)
+  if (e.type === 'func') return e.args.some(hasAggregate)
+  if (e.type === 'case') return e.whens.some((w) => nodeHasAggregate(w.when) || hasAggregate(w.then)) || (e.otherwise !== null && hasAggregate(e.otherwise))
   return false
 }
 
