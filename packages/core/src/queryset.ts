@@ -27,6 +27,7 @@ export function initialState(meta: ModelMeta): QueryState {
     hidden: new Set(),
     values: null,
     groupByValues: false,
+    groupBy: null,
     result: 'instances',
     distinct: false,
     empty: false,
@@ -189,6 +190,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     const hiddenSet = new Set(this.#state.hidden)
     const call = this.#state.calls + 1
     let groupByValues = this.#state.groupByValues
+    let groupBy = this.#state.groupBy
     let values = this.#state.values
     for (const name of Object.keys(annotations)) {
       const expr = annotations[name]
@@ -199,10 +201,13 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
       map.set(name, resolved)
       if (hidden) hiddenSet.add(name)
       else hiddenSet.delete(name)
-      if (resolved.type === 'agg' && values) groupByValues = true
+      if (resolved.type === 'agg' && values) {
+        groupByValues = true
+        groupBy ??= values.filter((v) => !(v.expr.type === 'agg' || (v.expr.type === 'col' && v.expr.path.annotation && map.get(v.expr.path.annotation)?.type === 'agg'))).map((v) => v.expr)
+      }
       if (values && !hidden) values = [...values, { key: name, expr: { type: 'col', path: { hops: [], annotation: name, transforms: [], call } } }]
     }
-    return this.#clone({ annotations: map, hidden: hiddenSet, calls: call, groupByValues, values })
+    return this.#clone({ annotations: map, hidden: hiddenSet, calls: call, groupByValues, groupBy, values })
   }
 
   /** Rows as plain objects of the given paths (all columns when none is given). */

@@ -114,6 +114,8 @@ export interface QueryState {
   readonly values: readonly SelectedValue[] | null
   /** GROUP BY the `values()` columns: set when an aggregate is annotated after `values()`. */
   readonly groupByValues: boolean
+  /** The GROUP BY terms fixed when an aggregate was annotated after `values()`; later `values()` calls keep them. */
+  readonly groupBy: readonly ResolvedExpr[] | null
   readonly result: ResultKind
   readonly distinct: boolean
   readonly empty: boolean

@@ -217,6 +217,14 @@ export function expressionSuite(ctx: ConformanceContext): void {
       ).toEqual({ s: 0, m: -1 })
     })
 
+    it('a later values() keeps the grouping of values().annotate() (Django)', async () => {
+      await ctx.seed()
+      const perPost = await Comment.objects.values('post').annotate({ c: Count('id') }).values('c').orderBy('c')
+      const expected = await Comment.objects.values('post').annotate({ c: Count('id') }).orderBy('c')
+      expect(perPost.map((r) => r.c)).toEqual(expected.map((r) => r.c))
+      expect(perPost.length).toBeGreaterThan(1)
+    })
+
     it('values().annotate() groups by the values', async () => {
       await ctx.seed()
       const grouped = await Post.objects

@@ -329,6 +329,7 @@ export class QueryCompiler {
   groupBy(_columns: Fragment[]): Fragment[] | null {
     if (!this.aggregates) return null
     const s = this.state
+    if (s.values && s.groupByValues && s.groupBy) return s.groupBy.map((e) => this.expression(e))
     if (s.values && s.groupByValues) {
       return s.values.filter((v) => !hasAggregate(v.expr) && !(v.expr.type === 'col' && v.expr.path.annotation && hasAggregate(s.annotations.get(v.expr.path.annotation)!))).map((v) => this.expression(v.expr))
     }
