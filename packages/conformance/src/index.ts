@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest'
 import { type Blog, ConformanceContext, type ConformanceTarget } from './context.js'
 import { badInputSuite } from './suites/bad-input.js'
+import { dateSuite } from './suites/dates.js'
+import { combinatorSuite } from './suites/combinators.js'
 import { expressionSuite } from './suites/expressions.js'
 import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
@@ -31,8 +33,10 @@ export function runConformance(target: ConformanceTarget): void {
     lookupSuite(ctx)
     expressionSuite(ctx)
     functionSuite(ctx)
+    dateSuite(ctx)
     relationSuite(ctx)
     typeSuite(ctx)
     badInputSuite(ctx)
+    combinatorSuite(ctx)
   })
 }

@@ -9,6 +9,12 @@ export interface CompiledSql {
   readonly parameters: readonly unknown[]
 }
 
+/** An upsert: on a conflict on `uniqueColumns`, set `updateColumns` from the row proposed. */
+export interface UpdateConflicts {
+  readonly uniqueColumns: readonly string[]
+  readonly updateColumns: readonly string[]
+}
+
 /** One column assignment of an UPDATE: a column value or an expression. */
 export interface Assignment {
   readonly column: string
@@ -38,7 +44,12 @@ export interface Engine {
   /** Deletes the matching rows without cascading; returns how many. */
   delete(state: QueryState): Promise<number>
   /** Inserts rows (values by attname); returns the primary keys in order when the model generates them. */
-  insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options?: { ignoreConflicts?: boolean }): Promise<unknown[]>
+  insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options?: { ignoreConflicts?: boolean; updateConflicts?: UpdateConflicts }): Promise<unknown[]>
+  /**
+   * Whether inserts can update the row they conflict with (`bulkCreate` upsert), and whether the
+   * database takes the unique columns that trigger it (`reason` says why not when unsupported).
+   */
+  readonly upsert?: { readonly supported: boolean; readonly withTarget: boolean; readonly reason?: string }
   /**
    * Sets `fields` row by row on the rows of `state` (already limited to the given keys) in one
    * UPDATE with `CASE WHEN pk = ...` per field; each row gives its key and driver-ready values

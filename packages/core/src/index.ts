@@ -114,9 +114,16 @@ export {
   SubqueryExpr,
   type SubqueryInput,
 } from './expressions.js'
-export { Abs, Ceil, Coalesce, Concat, Floor, FuncExpr, type FuncArg, type FuncName, FUNCTIONS, Greatest, Least, Length, Lower, Now, NullIf, Round, Upper } from './functions.js'
+export {
+  Abs, CAST_KINDS, Cast, type CastKind, Ceil, Coalesce, Concat, EXTRACT_KINDS, Extract, ExtractDay, ExtractHour, ExtractIsoWeekDay,
+  ExtractIsoYear, type ExtractKind, ExtractMinute, ExtractMonth, ExtractQuarter, ExtractSecond, ExtractWeek, ExtractWeekDay, ExtractYear,
+  Floor, FuncExpr, type FuncArg, type FuncName, FUNCTIONS, Greatest, Least, Length, Lower, LTrim, Mod, Now, NullIf, Power, Replace, Round,
+  RTrim, Substr, Trim, TRUNC_KINDS, Trunc, TruncDate, TruncDay, TruncHour, type TruncKind, TruncMinute, TruncMonth, TruncQuarter,
+  TruncSecond, TruncWeek, TruncYear, Upper,
+} from './functions.js'
 export { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS, type TransformSpec } from './lookups.js'
 export type {
+  Combinator,
   Condition,
   Hop,
   OrderTerm,
@@ -128,7 +135,7 @@ export type {
   WhereNode,
   WhereTree,
 } from './state.js'
-export { type Assignment, type CompiledSql, type Engine, getEngine, registerEngine, unregisterEngine } from './engine.js'
+export { type Assignment, type CompiledSql, type Engine, type UpdateConflicts, getEngine, registerEngine, unregisterEngine } from './engine.js'
 export { exprField, pathOutputField, pseudoField, type ResolveContext, resolveExpression, resolveFieldPath, resolveLookup, resolveOrderName, resolveWhere } from './resolve.js'
 export type {
   AnyInstance,

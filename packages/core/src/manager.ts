@@ -5,7 +5,7 @@ const PROXIED = [
   'all', 'filter', 'exclude', 'orderBy', 'reverse', 'slice', 'distinct', 'none', 'using', 'annotate', 'alias',
   'values', 'valuesList', 'iterator', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'update',
   'create', 'getOrCreate', 'updateOrCreate', 'bulkCreate', 'sql', 'latest', 'earliest', 'contains', 'inBulk',
-  'bulkUpdate', 'explain',
+  'bulkUpdate', 'explain', 'union', 'intersection', 'difference', 'dates', 'datetimes',
 ] as const
 
 type Proxied = (typeof PROXIED)[number]

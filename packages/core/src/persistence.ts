@@ -1,5 +1,5 @@
-import { getEngine, type Assignment } from './engine.js'
-import { DataError, FieldError, IntegrityError, ObjectDoesNotExist, ProtectedError, RestrictedError, TypeMismatchError, DatabaseError } from './errors.js'
+import { getEngine, type Assignment, type UpdateConflicts } from './engine.js'
+import { DataError, FieldError, IntegrityError, NotSupportedError, ObjectDoesNotExist, ProtectedError, RestrictedError, TypeMismatchError, DatabaseError } from './errors.js'
 import { isExpression } from './expressions.js'
 import { describe, type Field } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
@@ -419,16 +419,69 @@ export async function updateOrCreate<M>(
   })
 }
 
+/** The options of `bulkCreate()`. */
+export interface BulkCreateOptions {
+  readonly batchSize?: number
+  readonly ignoreConflicts?: boolean
+  readonly updateConflicts?: boolean
+  readonly uniqueFields?: readonly string[]
+  readonly updateFields?: readonly string[]
+}
+
+/** Checks a list of field names for `bulkCreate()`'s upsert options (Django's `_check_bulk_create_options`). */
+function conflictFields(meta: ModelMeta, names: unknown, option: string): Field[] {
+  if (!Array.isArray(names)) throw new TypeMismatchError(`bulkCreate() ${option} must be an array of field names, got ${describe(names)}`, { model: meta.name })
+  const fields: Field[] = []
+  for (const name of names) {
+    if (typeof name !== 'string') throw new TypeMismatchError(`bulkCreate() ${option} takes field names, got ${describe(name)}`, { model: meta.name })
+    const field = name === 'pk' ? meta.pk : meta.getField(name)
+    if (!field.concrete || field instanceof ManyToManyField)
+      throw new FieldError(`bulkCreate() can only be used with concrete fields in ${option}: ${meta.name}.${name} is not one.`, { model: meta.name, field: name })
+    if (!fields.includes(field)) fields.push(field)
+  }
+  return fields
+}
+
+function checkBulkCreateOptions(meta: ModelMeta, options: BulkCreateOptions, engine: ReturnType<typeof getEngine>): UpdateConflicts | undefined {
+  const { ignoreConflicts, updateConflicts, uniqueFields, updateFields } = options
+  for (const [name, v] of [['ignoreConflicts', ignoreConflicts], ['updateConflicts', updateConflicts]] as const)
+    if (v !== undefined && typeof v !== 'boolean') throw new TypeMismatchError(`bulkCreate() ${name} must be a boolean, got ${describe(v)}`, { model: meta.name })
+  if (ignoreConflicts && updateConflicts) throw new TypeMismatchError('bulkCreate(): ignoreConflicts and updateConflicts are mutually exclusive.', { model: meta.name })
+  if (!updateConflicts) {
+    if (uniqueFields !== undefined || updateFields !== undefined)
+      throw new TypeMismatchError('bulkCreate(): uniqueFields and updateFields are only used with updateConflicts: true.', { model: meta.name })
+    return undefined
+  }
+  const upsert = engine.upsert
+  if (!upsert?.supported)
+    throw new NotSupportedError(`This database does not support updating conflicts${upsert?.reason ? `: ${upsert.reason}` : '.'}`, { model: meta.name })
+  if (updateFields === undefined || (Array.isArray(updateFields) && updateFields.length === 0))
+    throw new TypeMismatchError('bulkCreate(): fields that will be updated when a row insertion fails on conflicts must be provided (updateFields).', { model: meta.name })
+  const update = conflictFields(meta, updateFields, 'updateFields')
+  for (const f of update) if (f.primaryKey) throw new FieldError('bulkCreate() cannot be used with primary keys in updateFields.', { model: meta.name, field: f.name })
+  const hasUnique = uniqueFields !== undefined && !(Array.isArray(uniqueFields) && uniqueFields.length === 0)
+  if (hasUnique && !upsert.withTarget)
+    throw new NotSupportedError('This database does not support updating conflicts with specifying unique fields that can trigger the upsert (any unique key triggers it).', { model: meta.name })
+  if (!hasUnique && upsert.withTarget) throw new TypeMismatchError('bulkCreate(): unique fields that can trigger the upsert must be provided (uniqueFields).', { model: meta.name })
+  const unique = hasUnique ? conflictFields(meta, uniqueFields, 'uniqueFields') : []
+  return { uniqueColumns: unique.map((f) => f.column), updateColumns: update.map((f) => f.column) }
+}
+
 /** `bulkCreate`: batched INSERTs in one transaction; keys set when the database returns them. */
 export async function bulkCreate(
   meta: ModelMeta,
   objects: readonly unknown[],
-  options: { batchSize?: number; ignoreConflicts?: boolean },
+  options: BulkCreateOptions,
   using: string | undefined,
 ): Promise<unknown[]> {
   if (!Array.isArray(objects)) throw new TypeMismatchError(`bulkCreate() expects an array, got ${describe(objects)}`, { model: meta.name })
+  if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`bulkCreate() options must be an object, got ${describe(options)}`, { model: meta.name })
   const batchSize = options.batchSize ?? 500
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TypeMismatchError('bulkCreate() batchSize must be a positive integer', { model: meta.name })
+  if (objects.length === 0) return []
+  const alias = using ?? 'default'
+  const engine = getEngine(alias)
+  const updateConflicts = checkBulkCreateOptions(meta, options, engine)
   classFor(meta)
   const Cls = meta.cls as unknown as new (d?: Record<string, unknown>) => Row
   const instances = objects.map((o) => {
@@ -438,8 +491,6 @@ export async function bulkCreate(
     return new Cls(o as Record<string, unknown>)
   })
   if (instances.length === 0) return []
-  const alias = using ?? 'default'
-  const engine = getEngine(alias)
   const rows = instances.map((inst) => {
     checkRelated(inst, meta)
     stampDates(inst, meta, true)
@@ -454,7 +505,7 @@ export async function bulkCreate(
   await engine.atomic(async () => {
     for (let i = 0; i < rows.length; i += batchSize) {
       const batch = rows.slice(i, i + batchSize)
-      const pks = await engine.insert(meta, batch, { ignoreConflicts: options.ignoreConflicts })
+      const pks = await engine.insert(meta, batch, { ignoreConflicts: options.ignoreConflicts, updateConflicts })
       batch.forEach((_, j) => {
         const inst = instances[i + j]!
         const pk = pks[j]

@@ -1,11 +1,12 @@
 import { type Engine, getEngine, type CompiledSql } from './engine.js'
 import { FieldError, NotSupportedError, TypeMismatchError } from './errors.js'
 import { FieldRef, isExpression, OrderBy, type QNode, type Expression } from './expressions.js'
+import { Trunc } from './functions.js'
 import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import type { DeleteResult } from './model.js'
-import { resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
+import { exprField, resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
 import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, WhereNode } from './state.js'
 import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
 import type { RowData, FieldsOf, UpdateInput, CreateInput } from './types.js'
@@ -79,6 +80,12 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     if (this.#state.limit !== null || this.#state.offset > 0) throw new TypeMismatchError(`Cannot ${what} a query once a slice has been taken.`, { model: this.meta.name })
   }
 
+  /** Django allows only ordering, slicing, values() and counting after a combinator. */
+  #checkNotCombined(what: string): void {
+    const c = this.#state.combinator
+    if (c) throw new NotSupportedError(`Calling QuerySet.${what} after ${c.kind}() is not supported.`, { model: this.meta.name })
+  }
+
   get #engine(): Engine {
     return getEngine(this.#state.using ?? 'default')
   }
@@ -97,12 +104,14 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    */
   filter<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): QuerySet<M, R, A>
   filter(...conditions: unknown[]): QuerySet<M, R, A> {
+    this.#checkNotCombined('filter()')
     return this.#addWhere(conditions as FilterInput[], false)
   }
 
   /** Drops rows matching all the lookups (and every Q given); typed as `filter`. */
   exclude<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): QuerySet<M, R, A>
   exclude(...conditions: unknown[]): QuerySet<M, R, A> {
+    this.#checkNotCombined('exclude()')
     return this.#addWhere(conditions as FilterInput[], true)
   }
 
@@ -151,9 +160,65 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     return this.#clone({ offset, limit })
   }
 
-  /** Removes duplicate rows (`SELECT DISTINCT`). */
-  distinct(): QuerySet<M, R, A> {
-    return this.#clone({ distinct: true })
+  /**
+   * Removes duplicate rows (`SELECT DISTINCT`); with fields, keeps one row per distinct value of
+   * them (`DISTINCT ON`, PostgreSQL only: elsewhere evaluating it is a `NotSupportedError`). As in
+   * Django, the ordering should start with the same fields.
+   */
+  distinct<const P extends readonly string[]>(...fields: P extends CheckPaths<M, P, A> ? P : NoInfer<CheckPaths<M, P, A>>): QuerySet<M, R, A>
+  distinct(...fields: unknown[]): QuerySet<M, R, A> {
+    this.#checkNotCombined('distinct()')
+    if (fields.length === 0) return this.#clone({ distinct: true })
+    if (this.#state.limit !== null || this.#state.offset > 0) throw new TypeMismatchError('Cannot create distinct fields once a slice has been taken.', { model: this.meta.name })
+    const ctx = this.#ctx()
+    const distinctOn = fields.map((name) => {
+      if (typeof name !== 'string') throw new TypeMismatchError(`distinct() takes field names, got ${describe(name)}`, { model: this.meta.name })
+      return resolveExpression(this.meta, new FieldRef(name), ctx)
+    })
+    return this.#clone({ distinct: true, distinctOn })
+  }
+
+  /**
+   * The rows of this QuerySet or `other` (`UNION`; `{ all: true }` keeps duplicates). Both must be
+   * of the same model, or select the same number of `values()` columns. Afterwards only
+   * `orderBy`, `slice`, `values`/`valuesList`, `count`, `exists` and `get()` without filters work.
+   */
+  union<M2, A2>(other: QuerySet<M2, R, A2>, options: { all?: boolean } = {}): QuerySet<M, R, A> {
+    if (typeof options !== 'object' || options === null || (options.all !== undefined && typeof options.all !== 'boolean'))
+      throw new TypeMismatchError(`union() options must be { all?: boolean }, got ${describe(options)}`, { model: this.meta.name })
+    return this.#combine('union', other, options.all === true)
+  }
+
+  /** The rows in both this QuerySet and `other` (`INTERSECT`); as `union()` otherwise. */
+  intersection<M2, A2>(other: QuerySet<M2, R, A2>): QuerySet<M, R, A> {
+    return this.#combine('intersection', other, false)
+  }
+
+  /** The rows of this QuerySet that are not in `other` (`EXCEPT`); as `union()` otherwise. */
+  difference<M2, A2>(other: QuerySet<M2, R, A2>): QuerySet<M, R, A> {
+    return this.#combine('difference', other, false)
+  }
+
+  #combine(kind: 'union' | 'intersection' | 'difference', other: unknown, all: boolean): QuerySet<M, R, A> {
+    const s = this.#state
+    if (!(other instanceof QuerySet)) throw new TypeMismatchError(`${kind}() takes a QuerySet, got ${describe(other)}`, { model: this.meta.name })
+    const o = (other as QuerySet<unknown, unknown, unknown>).#state
+    if (!s.values !== !o.values || (!s.values && o.meta !== s.meta))
+      throw new TypeMismatchError(`${kind}() combines QuerySets of the same model, or values() of the same shape: got ${s.meta.name}${s.values ? ' values()' : ''} and ${o.meta.name}${o.values ? ' values()' : ''}`, { model: this.meta.name })
+    if (s.values && o.values && s.values.length !== o.values.length)
+      throw new TypeMismatchError(`${kind}() needs the same number of values() columns in each QuerySet: ${s.values.length} and ${o.values.length}`, { model: this.meta.name })
+    if (!s.values && s.annotations.size !== o.annotations.size)
+      throw new TypeMismatchError(`${kind}() needs the same annotations in each QuerySet`, { model: this.meta.name })
+    let parts: QueryState[] = [s, o]
+    let empty = false
+    // As Django: empty parts drop out of a union and out of the right side of a difference; an empty part empties an intersection.
+    if (kind === 'union') parts = parts.filter((p) => !p.empty)
+    else if (kind === 'difference') parts = s.empty ? [s] : parts.filter((p) => !p.empty)
+    if (parts.length === 0 || (kind === 'intersection' && parts.some((p) => p.empty)) || (kind === 'difference' && s.empty)) {
+      parts = [s, o]
+      empty = true
+    }
+    return this.#clone({ combinator: { kind, all, parts }, where: null, order: [], reversed: false, limit: null, offset: 0, distinct: false, distinctOn: undefined, empty })
   }
 
   /** A QuerySet that matches nothing and never queries. */
@@ -185,6 +250,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   }
 
   #annotate<R2, A2>(annotations: Record<string, Expression>, hidden: boolean): QuerySet<M, R2, A2> {
+    this.#checkNotCombined(hidden ? 'alias()' : 'annotate()')
     if (typeof annotations !== 'object' || annotations === null) throw new TypeMismatchError('annotate() takes an object of expressions', { model: this.meta.name })
     const map = new Map(this.#state.annotations)
     const hiddenSet = new Set(this.#state.hidden)
@@ -251,6 +317,46 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     return this.#clone({ values: selected, result, groupByValues: s.groupByValues })
   }
 
+  /**
+   * The distinct dates, as `'YYYY-MM-DD'` strings truncated to `kind` (in UTC), of a date or datetime
+   * field over the rows, without nulls, ordered `'ASC'` (default) or `'DESC'`, as Django's `dates()`.
+   */
+  dates(field: string, kind: 'year' | 'month' | 'week' | 'day', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, string, A> {
+    this.#checkDateKind('dates', kind, ['year', 'month', 'week', 'day'], order)
+    this.#checkDateField('dates', field, ['date', 'dateTime'])
+    return this.#distinctDates(field, Trunc(field, kind, { output: 'date' }), order)
+  }
+
+  /**
+   * The distinct datetimes, as `Date`s truncated to `kind` (in UTC), of a datetime field over the
+   * rows, without nulls, ordered `'ASC'` (default) or `'DESC'`, as Django's `datetimes()`.
+   */
+  datetimes(field: string, kind: 'year' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, Date, A> {
+    this.#checkDateKind('datetimes', kind, ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'], order)
+    this.#checkDateField('datetimes', field, ['dateTime'])
+    return this.#distinctDates(field, Trunc(field, kind), order)
+  }
+
+  #checkDateKind(method: string, kind: string, kinds: readonly string[], order: string): void {
+    if (!kinds.includes(kind))
+      throw new FieldError(`${method}() kind must be one of ${kinds.map((k) => `'${k}'`).join(', ')}, got ${describe(kind)}`, { model: this.meta.name })
+    if (order !== 'ASC' && order !== 'DESC') throw new FieldError(`${method}() order must be 'ASC' or 'DESC', got ${describe(order)}`, { model: this.meta.name })
+  }
+
+  #checkDateField(method: string, field: string, kinds: readonly string[]): void {
+    if (typeof field !== 'string' || field === '') throw new FieldError(`${method}() takes a field name, got ${describe(field)}`, { model: this.meta.name })
+    const expr = resolveExpression(this.meta, new FieldRef(field), this.#ctx())
+    const f = exprField(expr, this.#ctx())
+    if (!f || !kinds.includes(f.kind) || f instanceof ForeignKey)
+      throw new FieldError(`${method}() needs a ${kinds.join(' or ')} field; ${JSON.stringify(field)} of ${this.meta.name} is ${f ? f.describe() : 'not a field'}`, { model: this.meta.name, field })
+  }
+
+  #distinctDates<R2>(field: string, expr: Expression, order: 'ASC' | 'DESC'): QuerySet<M, R2, A> {
+    const name = 'strataDateValue'
+    const annotated = this.#annotate<R, A>({ [name]: expr }, false).filter({ [`${field}__isnull`]: false } as never)
+    return annotated.#values<R2>([name], 'flat').#clone<R2, A>({ distinct: true }).orderBy(order === 'DESC' ? `-${name}` : name) as QuerySet<M, R2, A>
+  }
+
   // ---- evaluation --------------------------------------------------------------------------
 
   /** Runs the query (once) and resolves to the rows. */
@@ -294,6 +400,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   get<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): Promise<R>
   async get(...input: (FilterInput | undefined)[]): Promise<R> {
     const conditions = input.filter((c): c is FilterInput => c !== undefined)
+    if (conditions.length) this.#checkNotCombined('get(...) with filters')
     let qs: QuerySet<M, R, A> = conditions.length ? this.#addWhere(conditions, false) : this
     if (qs.#state.limit === null && qs.#state.offset === 0) qs = qs.#clone({ order: [], limit: MAX_GET_RESULTS })
     const rows = await qs
@@ -357,6 +464,8 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
 
   /** Computes aggregates over the rows: `{ n: Count('id') }` resolves to `{ n: 7 }`. */
   async aggregate<const X extends Record<string, Expression>>(aggregates: X extends CheckAggregates<M, X, A> ? X : NoInfer<CheckAggregates<M, X, A>>): Promise<AnnotationResults<M, X, A>> {
+    this.#checkNotCombined('aggregate()')
+    if (this.#state.distinctOn?.length) throw new NotSupportedError('aggregate() + distinct(fields) not implemented.', { model: this.meta.name })
     const map = new Map<string, ResolvedExpr>()
     const ctx: ResolveContext = { ...this.#ctx(this.#state.calls + 1), aggregateOverAnnotations: true }
     const input = aggregates as Record<string, Expression>
@@ -378,6 +487,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
 
   /** Updates every matching row in one statement; returns the number of rows. */
   async update(values: UpdateInput<FieldsOf<M>> | Record<string, unknown>): Promise<number> {
+    this.#checkNotCombined('update()')
     this.#checkNotSliced('update')
     if (this.#state.empty) return 0
     const assignments = ops.prepareUpdate(this.meta, values as Record<string, unknown>, this.#ctx())
@@ -387,6 +497,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
 
   /** Deletes the matching rows, following `onDelete`; returns counts by model. */
   async delete(): Promise<DeleteResult> {
+    this.#checkNotCombined('delete()')
     this.#checkNotSliced('delete')
     if (this.#state.values) throw new TypeMismatchError('Cannot call delete() after values()', { model: this.meta.name })
     if (this.#state.empty) return { total: 0, perModel: {} }
@@ -413,8 +524,21 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     return ops.updateOrCreate(this as unknown as QuerySet<M>, lookup as Record<string, unknown>, options.defaults as Record<string, unknown>, options.createDefaults as Record<string, unknown>)
   }
 
-  /** Inserts many objects in few statements; sets primary keys when the database returns them. */
-  async bulkCreate(objects: readonly (M | CreateInput<FieldsOf<M>>)[], options: { batchSize?: number; ignoreConflicts?: boolean } = {}): Promise<M[]> {
+  /**
+   * Inserts many objects in few statements; sets primary keys when the database returns them.
+   * `updateConflicts` makes it an upsert: a row conflicting on `uniqueFields` (required where the
+   * database takes them, refused where any unique key triggers it) gets `updateFields` instead.
+   */
+  async bulkCreate(
+    objects: readonly (M | CreateInput<FieldsOf<M>>)[],
+    options: {
+      batchSize?: number
+      ignoreConflicts?: boolean
+      updateConflicts?: boolean
+      uniqueFields?: readonly (Extract<keyof FieldsOf<M>, string> | 'pk')[]
+      updateFields?: readonly Extract<keyof FieldsOf<M>, string>[]
+    } = {},
+  ): Promise<M[]> {
     return ops.bulkCreate(this.meta, objects as readonly unknown[], options, this.#state.using) as Promise<M[]>
   }
 
@@ -453,6 +577,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * evaluated). Refuses unsaved instances and instances of another model.
    */
   async contains(instance: M): Promise<boolean> {
+    this.#checkNotCombined('contains()')
     const meta = this.meta
     if (this.#state.values) throw new TypeMismatchError('Cannot call contains() after values() or valuesList().', { model: meta.name })
     const other = typeof instance === 'object' && instance !== null ? (instance.constructor as { meta?: unknown }).meta : undefined
@@ -474,6 +599,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * an empty map without a query; long lists are split to respect the database's parameter limit.
    */
   async inBulk(ids?: readonly unknown[] | null, options: { fieldName?: string } = {}): Promise<Map<unknown, R>> {
+    this.#checkNotCombined('inBulk()')
     const meta = this.meta
     const s = this.#state
     if (s.limit !== null || s.offset > 0) throw new TypeMismatchError("Cannot use 'limit' or 'offset' with inBulk().", { model: meta.name })
@@ -512,6 +638,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * transaction; resolves to the number of rows matched.
    */
   async bulkUpdate(objects: readonly M[], fields: readonly Extract<keyof FieldsOf<M>, string>[], options: { batchSize?: number } = {}): Promise<number> {
+    this.#checkNotCombined('bulkUpdate()')
     this.#checkNotSliced('update')
     return ops.bulkUpdate(this as unknown as QuerySet<unknown>, objects as readonly unknown[], fields as readonly string[], options)
   }

@@ -406,13 +406,19 @@ export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, c
     const spec = FUNCTIONS[fx.name]
     const args = fx.args.map((a) => resolveExpression(meta, a, ctx))
     const first = args[0] ? exprField(args[0], ctx) : undefined
-    const field =
-      spec.output === 'first'
-        ? first instanceof RelatedField
-          ? (first as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target.pk
-          : first
-        : pseudoField(spec.output)
-    return { type: 'func', name: fx.name, args, ...(field ? { field } : {}) }
+    let field: Field | undefined
+    if (fx.name === 'Trunc') {
+      const [unit, output] = (fx.option ?? '').split(':')
+      const kind = first instanceof RelatedField ? undefined : first?.kind
+      if (kind !== 'date' && kind !== 'dateTime')
+        throw new FieldError(`Trunc() needs a date or datetime, not ${first ? first.describe() : 'an expression of unknown type'}`, { model: meta.name })
+      if (kind === 'date' && (unit === 'hour' || unit === 'minute' || unit === 'second'))
+        throw new FieldError(`Cannot truncate a date to '${unit}'`, { model: meta.name })
+      field = pseudoField(output === 'date' ? 'date' : kind)
+    } else if (spec.output === 'option') field = pseudoField(fx.option as FieldKind)
+    else if (spec.output === 'first') field = first instanceof RelatedField ? (first as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target.pk : first
+    else field = pseudoField(spec.output)
+    return { type: 'func', name: fx.name, args, ...(field ? { field } : {}), ...(fx.option !== undefined ? { option: fx.option } : {}) }
   }
   throw new FieldError(`Unsupported expression ${expr.kind}`)
 }

@@ -56,6 +56,8 @@ export type ResolvedExpr =
       readonly args: readonly ResolvedExpr[]
       /** The field whose type the result has, if known. */
       readonly field?: Field
+      /** `Cast`: the target kind; `Trunc`: the unit, with `:date` when the result is a date. */
+      readonly option?: string
     }
 
 /** One checked condition: `path lookup value`. */
@@ -122,4 +124,18 @@ export interface QueryState {
   readonly using: string | undefined
   /** The number of filter calls so far; each call gets fresh joins for multi-valued paths. */
   readonly calls: number
+  /**
+   * Set by `union()`, `intersection()` and `difference()`: the rows are those of the combined
+   * queries; only the ordering, limits and `values()` of this state apply to them.
+   */
+  readonly combinator?: Combinator
+  /** `distinct(...fields)`: `DISTINCT ON` these expressions (where the database has it). */
+  readonly distinctOn?: readonly ResolvedExpr[]
+}
+
+/** A compound query: `UNION [ALL]`, `INTERSECT` or `EXCEPT` of `parts`, in order. */
+export interface Combinator {
+  readonly kind: 'union' | 'intersection' | 'difference'
+  readonly all: boolean
+  readonly parts: readonly QueryState[]
 }

@@ -58,12 +58,16 @@ export const mysqlFeatures: DialectFeatures = {
   deferrableForeignKeys: false,
   dropTableCascade: false,
   maxQueryParams: 65535,
+  updateConflicts: true,
+  updateConflictsWithTarget: false,
+  intersectExcept: true,
   gaps: {
     returning:
       'MySQL has no INSERT ... RETURNING (MariaDB 10.5+ has); generated keys come from LAST_INSERT_ID().',
     transactionalDdl: 'MySQL and MariaDB commit implicitly before and after every DDL statement.',
     nullsOrdering: 'MySQL has no NULLS FIRST/LAST; Strata orders by `x IS NULL` first instead.',
     distinctOn: 'MySQL has no DISTINCT ON.',
+    updateConflictsWithTarget: 'ON DUPLICATE KEY UPDATE fires on any unique key; MySQL and MariaDB take no conflict target, so uniqueFields is refused.',
     jsonContains: 'JSON containment is not wired into the dialect contract yet (MySQL has JSON_CONTAINS).',
     deferrableForeignKeys: 'InnoDB checks foreign keys at once; it has no DEFERRABLE constraints.',
     dropTableCascade: 'DROP TABLE ... CASCADE is accepted and ignored by MySQL.',

@@ -243,8 +243,60 @@ export const mysqlOperations: DialectOperations = {
   explain(query) {
     return sql`explain ${query}`
   },
-  func(name, args) {
+  func(name, args, _field, context) {
     switch (name) {
+      case 'Cast': {
+        const x = args[0]!
+        switch (context?.option) {
+          case 'integer':
+            return sql`cast(${x} as signed)`
+          case 'float':
+            // CAST(... AS DOUBLE) is missing from older MySQL and MariaDB; adding a double zero converts everywhere.
+            return sql`(${x} + 0e0)`
+          case 'text':
+            return sql`cast(${x} as char)`
+          default:
+            throw new NotSupportedError(`MySQL cannot cast to '${context?.option}'`)
+        }
+      }
+      case 'Trunc': {
+        const [unit, output] = (context?.option ?? '').split(':')
+        const x = args[0]!
+        const dateOnly = output === 'date' || context?.argKinds[0] === 'date'
+        const midnight = dateOnly ? '' : ' 00:00:00'
+        // Datetimes are UTC text in a +00:00 session: formatting them truncates in UTC. The text is cast
+        // back so that it compares as a date or datetime, not as a string.
+        let text: Fragment
+        switch (unit) {
+          case 'year':
+            text = sql`date_format(${x}, ${sql.lit(`%Y-01-01${midnight}`)})`
+            break
+          case 'quarter':
+            text = sql`concat(lpad(year(${x}), 4, '0'), '-', lpad((quarter(${x}) - 1) * 3 + 1, 2, '0'), ${sql.lit(`-01${midnight}`)})`
+            break
+          case 'month':
+            text = sql`date_format(${x}, ${sql.lit(`%Y-%m-01${midnight}`)})`
+            break
+          case 'week':
+            text = sql`date_format(date_sub(${x}, interval weekday(${x}) day), ${sql.lit(`%Y-%m-%d${midnight}`)})`
+            break
+          case 'day':
+            text = sql`date_format(${x}, ${sql.lit(`%Y-%m-%d${midnight}`)})`
+            break
+          case 'hour':
+            text = sql`date_format(${x}, '%Y-%m-%d %H:00:00')`
+            break
+          case 'minute':
+            text = sql`date_format(${x}, '%Y-%m-%d %H:%i:00')`
+            break
+          case 'second':
+            text = sql`date_format(${x}, '%Y-%m-%d %H:%i:%s')`
+            break
+          default:
+            throw new NotSupportedError(`MySQL cannot truncate to '${unit}'`)
+        }
+        return dateOnly ? sql`cast(${text} as date)` : sql`cast(${text} as datetime(6))`
+      }
       case 'Concat':
         // concat_ws() skips nulls, where concat() would return null.
         return sql`concat_ws('', ${sql.join(args)})`
@@ -326,5 +378,10 @@ export const mysqlOperations: DialectOperations = {
     if (!meta) throw new NotSupportedError('MySQL needs the model to ignore conflicts on insert')
     const col = `\`${meta.pk.column.replace(/`/g, '``')}\``
     return `on duplicate key update ${col} = ${col}`
+  },
+
+  conflictUpdate(_uniqueColumns, updateColumns) {
+    // Any unique key triggers ON DUPLICATE KEY UPDATE; VALUES(col) is the row proposed (MariaDB and MySQL).
+    return sql`on duplicate key update ${sql.join(updateColumns.map((c) => sql`${sql.id(c)} = values(${sql.id(c)})`))}`
   },
 }

@@ -61,6 +61,9 @@ export const postgresFeatures: DialectFeatures = {
   deferrableForeignKeys: true,
   dropTableCascade: true,
   maxQueryParams: 65535,
+  updateConflicts: true,
+  updateConflictsWithTarget: true,
+  intersectExcept: true,
   gaps: {},
 }
 

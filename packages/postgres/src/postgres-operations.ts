@@ -103,6 +103,8 @@ const EXTRACT: Record<string, string> = {
   minute: 'minute',
 }
 
+const TRUNC_UNITS = new Set(['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'])
+
 /** PostgreSQL's spelling of values, lookups, transforms and DDL types. */
 export const postgresOperations: DialectOperations = {
   toDriver(field, value) {
@@ -240,8 +242,30 @@ export const postgresOperations: DialectOperations = {
   explain(query) {
     return sql`explain ${query}`
   },
-  func(name, args) {
+  func(name, args, _field, context) {
     switch (name) {
+      case 'Cast': {
+        const type = { integer: 'integer', float: 'double precision', text: 'text' }[context?.option ?? '']
+        if (!type) throw new NotSupportedError(`PostgreSQL cannot cast to '${context?.option}'`)
+        return sql`cast(${args[0]!} as ${sql.raw(type)})`
+      }
+      case 'Substr':
+        return sql`substr(cast(${args[0]!} as text), ${sql.join(args.slice(1).map((a) => sql`cast(${a} as integer)`))})`
+      case 'Replace':
+        return sql`replace(cast(${args[0]!} as text), cast(${args[1]!} as text), cast(${args[2]!} as text))`
+      case 'Mod':
+        // mod() has no double precision form; numeric keeps integers and decimals exact.
+        return sql`mod(cast(${args[0]!} as numeric), cast(${args[1]!} as numeric))`
+      case 'Power':
+        return sql`power(cast(${args[0]!} as double precision), cast(${args[1]!} as double precision))`
+      case 'Trunc': {
+        const [unit, output] = (context?.option ?? '').split(':')
+        if (!unit || !TRUNC_UNITS.has(unit)) throw new NotSupportedError(`PostgreSQL cannot truncate to '${unit}'`)
+        if (context?.argKinds[0] === 'date') return sql`cast(date_trunc(${sql.lit(unit)}, cast(${args[0]!} as timestamp)) as date)`
+        // timestamptz is truncated in UTC whatever the session's TimeZone.
+        const truncated = sql`date_trunc(${sql.lit(unit)}, ${args[0]!} at time zone 'UTC')`
+        return output === 'date' ? sql`cast(${truncated} as date)` : sql`(${truncated} at time zone 'UTC')`
+      }
       case 'Concat':
         // concat() skips nulls; its arguments are "any", so parameters need a type.
         return sql`concat(${sql.join(args.map((a) => sql`cast(${a} as text)`))})`
@@ -317,5 +341,10 @@ export const postgresOperations: DialectOperations = {
 
   insertSuffix(ignoreConflicts) {
     return ignoreConflicts ? 'on conflict do nothing' : ''
+  },
+
+  conflictUpdate(uniqueColumns, updateColumns) {
+    const sets = updateColumns.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`)
+    return sql`on conflict (${sql.join(uniqueColumns.map((c) => sql.id(c)))}) do update set ${sql.join(sets)}`
   },
 }

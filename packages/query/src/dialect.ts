@@ -34,6 +34,15 @@ export interface DialectFeatures {
    * it reads LIMIT/OFFSET pages of `chunkSize` rows, so the loop body may query freely).
    */
   readonly cursorStreaming?: boolean
+  /** `bulkCreate(..., { updateConflicts: true })`: an insert that updates the row it conflicts with (upsert). */
+  readonly updateConflicts?: boolean
+  /**
+   * The upsert names the unique columns that trigger it (`ON CONFLICT (cols)`): `uniqueFields` is
+   * then required; without it any unique key triggers it and `uniqueFields` is refused.
+   */
+  readonly updateConflictsWithTarget?: boolean
+  /** `INTERSECT` and `EXCEPT` (`intersection()`, `difference()`); `UNION` is always there. */
+  readonly intersectExcept?: boolean
   /** The most bound parameters one statement may carry (default 999, SQLite's historical limit). */
   readonly maxQueryParams?: number
   /** Why a feature is missing, by flag name, for `NotSupportedError` messages and docs. */
@@ -82,6 +91,12 @@ export interface DialectOperations {
   insertVerb(ignoreConflicts: boolean): string
   /** Text after VALUES for conflict handling (`ON CONFLICT DO NOTHING`), or empty; `meta` is the model inserted into. */
   insertSuffix(ignoreConflicts: boolean, meta?: ModelMeta): string
+  /**
+   * The clause after VALUES that turns a conflict on `uniqueColumns` (empty when the database
+   * does not take a target) into an update of `updateColumns` from the row proposed for insertion.
+   * Required when `features.updateConflicts` is true.
+   */
+  conflictUpdate?(uniqueColumns: readonly string[], updateColumns: readonly string[]): Fragment
   /** Wraps a SELECT in the database's plan statement (`EXPLAIN ...`); without it `explain()` is a `NotSupportedError`. */
   explain?(query: Fragment): Fragment
   /** Casts an aggregate result to the field's storage type where needed. */
@@ -91,7 +106,15 @@ export interface DialectOperations {
    * the database spells it differently. Return undefined to use the standard `name(args)` spelling
    * (`Concat` defaults to `concat(coalesce(a, ''), ...)`, `Now` to `current_timestamp`).
    */
-  func?(name: string, args: readonly Fragment[], field: Field | undefined): Fragment | undefined
+  func?(name: string, args: readonly Fragment[], field: Field | undefined, context?: FuncContext): Fragment | undefined
+}
+
+/** What a dialect's `func` hook knows beyond the rendered arguments. */
+export interface FuncContext {
+  /** `Cast`: the target kind (`integer`, `float`, `text`); `Trunc`: the unit (`year` ... `second`), with `:date` when the result is a date. */
+  readonly option?: string
+  /** The field kind of each argument, where known (`Trunc` reads whether its source is a date or a datetime). */
+  readonly argKinds: readonly (FieldKind | undefined)[]
 }
 
 /** A database dialect package: the only place that knows a database. */

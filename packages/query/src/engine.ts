@@ -4,6 +4,7 @@ import {
   type Engine,
   exprField,
   type Field,
+  FieldError,
   type ModelMeta,
   NotSupportedError,
   type OrderTerm,
@@ -11,6 +12,7 @@ import {
   resolveOrderName,
   type ResolvedExpr,
   registerEngine,
+  type UpdateConflicts,
 } from '@strata/core'
 import { type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
 import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/select.js'
@@ -69,6 +71,7 @@ export class KyselyEngine implements Engine {
   }
 
   #compileSelect(state: QueryState): { query: RawBuilder<unknown>; out: OutputColumn[] } {
+    if (state.combinator) return this.#compound(state, false)
     const c = new QueryCompiler(state, this.dialect)
     const { cols, out } = this.#columns(c)
     return { query: c.select(cols), out }
@@ -104,7 +107,7 @@ export class KyselyEngine implements Engine {
 
   /** Streams in LIMIT/OFFSET pages under an ordering made total (primary key last), one query per page. */
   async *#streamPages(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
-    const order = totalOrder(state)
+    const order = state.combinator ? null : totalOrder(state)
     if (!order) {
       for (const row of await this.select(state)) yield row
       return
@@ -120,11 +123,75 @@ export class KyselyEngine implements Engine {
     }
   }
 
+  /**
+   * `union()`/`intersection()`/`difference()`: `select * from (a UNION b) as u`, with the outer
+   * ordering (by output column) and limits. Unsliced parts lose their ordering; sliced ones are
+   * wrapped in a subquery, since not every database takes LIMIT or ORDER BY in a compound member.
+   */
+  #compound(state: QueryState, noOrder: boolean): { query: RawBuilder<unknown>; out: OutputColumn[] } {
+    const comb = state.combinator!
+    const f = this.dialect.features
+    if (comb.kind !== 'union' && !f.intersectExcept)
+      throw new NotSupportedError(`${comb.kind}() is not supported on ${this.dialect.name}${f.gaps.intersectExcept ? `: ${f.gaps.intersectExcept}` : ''}`, { model: state.meta.name })
+    let out: OutputColumn[] | undefined
+    let sources: (ResolvedExpr | undefined)[] = []
+    const parts = comb.parts.map((p, i) => {
+      const sliced = p.limit !== null || p.offset > 0
+      const part: QueryState = { ...p, values: p.values ?? state.values, result: state.result, order: sliced ? p.order : [] }
+      let q: RawBuilder<unknown>
+      let o: OutputColumn[]
+      if (part.combinator) {
+        ;({ query: q, out: o } = this.#compound({ ...part, order: sliced ? p.order : [] }, !sliced))
+        q = sql`select * from (${q}) as ${sql.id(`s${i}`)}`
+      } else {
+        const c = new QueryCompiler(part, this.dialect)
+        const cols = this.#columns(c)
+        o = cols.out
+        q = c.select(cols.cols, { noOrder: !sliced })
+        if (sliced) q = sql`select * from (${q}) as ${sql.id(`s${i}`)}`
+      }
+      if (!out) {
+        out = o
+        sources = part.values ? part.values.map((v) => v.expr) : outputSources(part)
+      } else if (o.length !== out.length) {
+        throw new NotSupportedError(`${comb.kind}(): the combined queries select ${out.length} and ${o.length} columns`, { model: state.meta.name })
+      }
+      return q
+    })
+    const op = sql.raw(comb.kind === 'union' ? (comb.all ? ' union all ' : ' union ') : comb.kind === 'intersection' ? ' intersect ' : ' except ')
+    let columns = out!
+    if (state.values && comb.parts[0]!.values && state.values.length === columns.length) columns = columns.map((c, i) => ({ ...c, key: state.values![i]!.key }))
+    const u = sql.id('u')
+    const partsSql: Fragment[] = parts
+    const body: Fragment[] = [sql`select * from (${sql.join(partsSql, op)}) as ${u}`]
+    const order = noOrder ? [] : (state.order ?? [])
+    if (order.length) {
+      const keys = sources.map((e) => (e ? exprKey(e) : undefined))
+      const terms = order.map((t) => {
+        if (t.expr === 'random') return this.dialect.ops.random()
+        const k = exprKey(t.expr)
+        const i = k === undefined ? -1 : keys.indexOf(k)
+        if (i < 0) throw new FieldError(`ORDER BY term does not match any column in the result set of ${comb.kind}(): order by columns the combined queries select.`, { model: state.meta.name })
+        const desc = state.reversed ? !t.descending : t.descending
+        const nulls = state.reversed ? { nullsFirst: t.nulls.nullsLast, nullsLast: t.nulls.nullsFirst } : t.nulls
+        return this.dialect.ops.orderTerm(sql.ref(`u.${columns[i]!.alias}`), desc, nulls)
+      })
+      body.push(sql`order by ${sql.join(terms)}`)
+    }
+    if (state.limit !== null || state.offset > 0) body.push(this.dialect.ops.limitOffset(state.limit, state.offset))
+    return { query: sql`${sql.join(body, sql` `)}`, out: columns }
+  }
+
   #needsWrapping(state: QueryState, c: QueryCompiler): boolean {
     return state.distinct || state.limit !== null || state.offset > 0 || c.aggregates || state.groupByValues
   }
 
   async count(state: QueryState): Promise<number> {
+    if (state.combinator) {
+      const { query } = this.#compound(state, state.limit === null && state.offset === 0)
+      const r = await this.run<{ n: unknown }>(sql`select count(*) as ${sql.id('n')} from (${query}) as ${sql.id('sub')}`)
+      return Number(r.rows[0]?.n ?? 0)
+    }
     const c = new QueryCompiler({ ...state, order: [] }, this.dialect)
     let query: RawBuilder<unknown>
     if (this.#needsWrapping(state, c)) {
@@ -138,6 +205,10 @@ export class KyselyEngine implements Engine {
   }
 
   async exists(state: QueryState): Promise<boolean> {
+    if (state.combinator) {
+      const { query } = this.#compound({ ...state, limit: state.limit === null ? 1 : Math.min(state.limit, 1) }, state.limit === null && state.offset === 0)
+      return (await this.run(query)).rows.length > 0
+    }
     const c = new QueryCompiler({ ...state, order: [], limit: state.limit === null ? 1 : Math.min(state.limit, 1) }, this.dialect)
     const cols = c.aggregates ? this.#columns(c).cols : [sql`1 as ${sql.id('one')}`]
     const r = await this.run(c.select(cols, { noOrder: true }))
@@ -222,8 +293,20 @@ export class KyselyEngine implements Engine {
     return Number(r.numAffectedRows ?? 0)
   }
 
-  async insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options: { ignoreConflicts?: boolean } = {}): Promise<unknown[]> {
+  /** Whether inserts can update the rows they conflict with, and whether they name the unique columns. */
+  get upsert(): { supported: boolean; withTarget: boolean; reason?: string } {
+    const f = this.dialect.features
+    return { supported: f.updateConflicts === true && this.dialect.ops.conflictUpdate !== undefined, withTarget: f.updateConflictsWithTarget === true, reason: f.gaps.updateConflicts }
+  }
+
+  async insert(meta: ModelMeta, rows: readonly Record<string, unknown>[], options: { ignoreConflicts?: boolean; updateConflicts?: UpdateConflicts } = {}): Promise<unknown[]> {
     if (rows.length === 0) return []
+    const upsert = options.updateConflicts
+    const conflictUpdate = this.dialect.ops.conflictUpdate
+    if (upsert && (!this.dialect.features.updateConflicts || !conflictUpdate))
+      throw new NotSupportedError(`${this.dialect.name} does not support updating conflicts${this.dialect.features.gaps.updateConflicts ? `: ${this.dialect.features.gaps.updateConflicts}` : ''}`, { model: meta.name })
+    // Keys are read back only when every row gives one (an upsert through LAST_INSERT_ID() would not).
+    const unsure = options.ignoreConflicts === true || upsert !== undefined
     const ops = this.dialect.ops
     const out: unknown[] = new Array(rows.length)
     // Rows that give the generated key and rows that do not are inserted separately.
@@ -240,16 +323,17 @@ export class KyselyEngine implements Engine {
       const colList = fields.length ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
       const values = indexes.map((i) => sql`(${sql.join(fields.map((f) => sql.val(ops.toDriver(f, rows[i]![f.attname]))))})`)
       const verb = sql.raw(ops.insertVerb(options.ignoreConflicts === true))
-      const suffix = ops.insertSuffix(options.ignoreConflicts === true, meta)
+      const suffixText = ops.insertSuffix(options.ignoreConflicts === true, meta)
+      const suffix: Fragment | null = upsert && conflictUpdate ? conflictUpdate.call(ops, upsert.uniqueColumns, upsert.updateColumns) : suffixText ? sql.raw(suffixText) : null
       const body = fields.length ? sql`${colList} values ${sql.join(values)}` : sql`default values`
       const returning = this.dialect.features.returning
-      const q = sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${sql.raw(suffix)}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`
+      const q = sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${suffix}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`
       const r = await this.run<{ pk: unknown }>(q)
       const ids: unknown[] | undefined = returning
-        ? r.rows.length === indexes.length || !options.ignoreConflicts
+        ? r.rows.length === indexes.length || !unsure
           ? r.rows.map((row) => row.pk)
           : undefined
-        : this.dialect.lastInsertIds && pk.dbGenerated && !options.ignoreConflicts
+        : this.dialect.lastInsertIds && pk.dbGenerated && !unsure
           ? this.dialect.lastInsertIds(r, indexes.length)
           : undefined
       for (let j = 0; j < indexes.length; j++) {
@@ -319,6 +403,20 @@ function totalOrder(state: QueryState): OrderTerm[] | null {
     terms.push({ expr: { type: 'col', path: { hops: [], field: state.meta.pk, transforms: [], call: 0 } }, descending: false, nulls: {} })
   }
   return terms
+}
+
+/** The expressions behind the output columns of a model query (its columns, then its shown annotations). */
+function outputSources(state: QueryState): ResolvedExpr[] {
+  const out: ResolvedExpr[] = state.meta.concreteFields.map((f) => ({ type: 'col', path: { hops: [], field: f, transforms: [], call: 0 } }))
+  for (const [name] of state.annotations) if (!state.hidden.has(name)) out.push({ type: 'col', path: { hops: [], annotation: name, transforms: [], call: 0 } })
+  return out
+}
+
+/** A comparable name for a column reference (path, field, annotation, transforms); undefined for other expressions. */
+function exprKey(e: ResolvedExpr): string | undefined {
+  if (e.type !== 'col') return undefined
+  const p = e.path
+  return JSON.stringify([p.hops.map((h) => [h.kind, h.from.name, h.field.name]), p.field ? [p.field.modelName, p.field.name] : null, p.annotation ?? null, p.transforms])
 }
 
 function referencesAggregateAnnotation(e: ResolvedExpr, state: QueryState): boolean {

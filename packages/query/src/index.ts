@@ -1,5 +1,5 @@
 export { connect, type ConnectConfig, type Database } from './connect.js'
-export type { DB, DialectFeatures, DialectOperations, Fragment, LookupInput, StrataDialect } from './dialect.js'
+export type { DB, DialectFeatures, DialectOperations, Fragment, FuncContext, LookupInput, StrataDialect } from './dialect.js'
 export { KyselyEngine } from './engine.js'
 export { QueryCompiler, type OutputColumn } from './compiler/select.js'
 export { makeHydrator } from './compiler/hydrate.js'

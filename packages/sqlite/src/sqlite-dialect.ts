@@ -32,6 +32,9 @@ export const sqliteFeatures: DialectFeatures = {
   deferrableForeignKeys: true,
   dropTableCascade: false,
   maxQueryParams: 32766,
+  updateConflicts: true,
+  updateConflictsWithTarget: true,
+  intersectExcept: true,
   gaps: {
     distinctOn: 'SQLite has no DISTINCT ON.',
     selectForUpdate: 'SQLite locks the whole database; FOR UPDATE is ignored as in Django.',

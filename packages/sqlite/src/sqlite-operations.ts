@@ -164,8 +164,41 @@ export const sqliteOperations: DialectOperations = {
   explain(query) {
     return sql`explain query plan ${query}`
   },
-  func(name, args) {
+  func(name, args, _field, context) {
     switch (name) {
+      case 'Cast': {
+        const type = { integer: 'integer', float: 'real', text: 'text' }[context?.option ?? '']
+        if (!type) throw new NotSupportedError(`SQLite cannot cast to '${context?.option}'`)
+        return sql`cast(${args[0]!} as ${sql.raw(type)})`
+      }
+      case 'Trunc': {
+        const [unit, output] = (context?.option ?? '').split(':')
+        const x = args[0]!
+        const dateOnly = output === 'date' || context?.argKinds[0] === 'date'
+        // Datetimes come out in the stored text form ('YYYY-MM-DD HH:MM:SS.fff') so that they compare with stored values.
+        const midnight = dateOnly ? '' : ' 00:00:00.000'
+        switch (unit) {
+          case 'year':
+            return sql`strftime(${sql.lit(`%Y-01-01${midnight}`)}, ${x})`
+          case 'quarter':
+            return sql`(strftime('%Y-', ${x}) || printf('%02d', ((cast(strftime('%m', ${x}) as integer) - 1) / 3) * 3 + 1) || ${sql.lit(`-01${midnight}`)})`
+          case 'month':
+            return sql`strftime(${sql.lit(`%Y-%m-01${midnight}`)}, ${x})`
+          case 'week':
+            // 'weekday 0' moves to the coming Sunday (or stays), 6 days before is that ISO week's Monday.
+            return sql`strftime(${sql.lit(`%Y-%m-%d${midnight}`)}, ${x}, 'weekday 0', '-6 days')`
+          case 'day':
+            return sql`strftime(${sql.lit(`%Y-%m-%d${midnight}`)}, ${x})`
+          case 'hour':
+            return sql`strftime('%Y-%m-%d %H:00:00.000', ${x})`
+          case 'minute':
+            return sql`strftime('%Y-%m-%d %H:%M:00.000', ${x})`
+          case 'second':
+            return sql`strftime('%Y-%m-%d %H:%M:%S.000', ${x})`
+          default:
+            throw new NotSupportedError(`SQLite cannot truncate to '${unit}'`)
+        }
+      }
       case 'Concat':
         return sql`(${sql.join(args.map((a) => sql`coalesce(${a}, '')`), sql` || `)})`
       case 'Greatest':
@@ -242,5 +275,10 @@ export const sqliteOperations: DialectOperations = {
 
   insertSuffix() {
     return ''
+  },
+
+  conflictUpdate(uniqueColumns, updateColumns) {
+    const sets = updateColumns.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`)
+    return sql`on conflict (${sql.join(uniqueColumns.map((c) => sql.id(c)))}) do update set ${sql.join(sets)}`
   },
 }

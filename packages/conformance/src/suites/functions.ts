@@ -1,5 +1,6 @@
 import {
   Abs,
+  Cast,
   Case,
   Ceil,
   Coalesce,
@@ -13,12 +14,19 @@ import {
   Least,
   Length,
   Lower,
+  LTrim,
+  Mod,
   Now,
   NullIf,
   OuterRef,
+  Power,
   Q,
+  Replace,
   Round,
+  RTrim,
   Subquery,
+  Substr,
+  Trim,
   Upper,
   Value,
   When,
@@ -177,6 +185,76 @@ export function functionSuite(ctx: ConformanceContext): void {
       expect(() => Post.objects.annotate({ x: Case(When({ nope: 1 }, { then: Value(1) })) })).toThrow(FieldError)
       expect(() => Post.objects.annotate({ x: Case(When({ title: 'a' }, { then: F('nope') })) })).toThrow(FieldError)
       expect(() => Post.objects.annotate({ x: Case(When({ title: 'a' }, { then: 1 }), { default: F('nope') }) })).toThrow(FieldError)
+    })
+  })
+
+  describe('text, number and cast functions', () => {
+    it('Substr counts characters from 1, with or without a length', async () => {
+      await ctx.seed()
+      const rows = await Author.objects.annotate({ rest: Substr('name', 2), two: Substr('name', 1, 2) }).values('name', 'rest', 'two')
+      expect(byKey(rows, 'name')).toEqual([
+        { name: 'Alice', rest: 'lice', two: 'Al' },
+        { name: 'Bob', rest: 'ob', two: 'Bo' },
+        { name: 'Cara', rest: 'ara', two: 'Ca' },
+      ])
+      const ecole = await Post.objects.annotate({ head: Substr('title', 1, 5) }).filter({ head: 'École' }).values('title')
+      expect(ecole).toEqual([{ title: 'École du Web' }])
+    })
+
+    it('Trim, LTrim, RTrim remove spaces', async () => {
+      await Sample.objects.create({ label: '  pad  ' })
+      const row = await Sample.objects.annotate({ both: Trim('label'), left: LTrim('label'), right: RTrim('label') }).values('both', 'left', 'right').first()
+      expect(row).toEqual({ both: 'pad', left: 'pad  ', right: '  pad' })
+      expect(await Sample.objects.annotate({ t: Trim('label') }).filter({ t: 'pad' }).count()).toBe(1)
+    })
+
+    it('Replace replaces every occurrence, case-sensitively; the replacement defaults to nothing', async () => {
+      await ctx.seed()
+      const rows = await Author.objects.annotate({ up: Replace('name', Value('a'), Value('A')), cut: Replace('name', Value('li')) }).values('name', 'up', 'cut')
+      expect(byKey(rows, 'name')).toEqual([
+        { name: 'Alice', up: 'Alice', cut: 'Ace' },
+        { name: 'Bob', up: 'Bob', cut: 'Bob' },
+        { name: 'Cara', up: 'CArA', cut: 'Cara' },
+      ])
+    })
+
+    it('Mod keeps the sign of the dividend and works on floats; Power gives floats', async () => {
+      await Sample.objects.create({ label: 'a', count: 7, small: 3, ratio: 5.5 })
+      await Sample.objects.create({ label: 'b', count: -7, small: 3, ratio: 2 })
+      const rows = await Sample.objects
+        .annotate({ m: Mod('count', 'small'), fm: Mod('ratio', Value(2)), sq: Power('small', Value(2)), p: Power('ratio', Value(2)) })
+        .values('label', 'm', 'fm', 'sq', 'p')
+      const [a, b] = byKey(rows, 'label')
+      expect([a!.m, a!.fm, a!.sq, a!.p]).toEqual([1, 1.5, 9, 30.25])
+      expect([b!.m, b!.fm, b!.sq, b!.p]).toEqual([-1, 0, 9, 4])
+      expect((await Sample.objects.annotate({ m: Mod('count', 'small') }).filter({ m: -1 })).map((r) => r.label)).toEqual(['b'])
+    })
+
+    it('Cast converts to integer, float and text', async () => {
+      await ctx.seed()
+      await Sample.objects.create({ label: '12', count: 7, small: 3 })
+      const row = await Sample.objects
+        .annotate({ n: Cast('label', 'integer'), f: Cast('small', 'float'), t: Cast('count', 'text'), c: Cast('count', 'char'), v: Cast(Value('42'), 'integer') })
+        .values('n', 'f', 't', 'c', 'v')
+        .first()
+      expect(row).toEqual({ n: 12, f: 3, t: '7', c: '7', v: 42 })
+      const alice = await Author.objects.annotate({ ageText: Cast('age', 'text') }).filter({ ageText: '30' })
+      expect(alice.map((a) => a.name)).toEqual(['Alice'])
+      const sum = await Sample.objects.annotate({ n: Cast('label', 'integer') }).filter({ n__gt: 11 }).count()
+      expect(sum).toBe(1)
+    })
+
+    it('bad arguments are a FieldError before any SQL', () => {
+      expect(() => Substr('name', 0)).toThrow(FieldError)
+      expect(() => Substr('name', 1, -1)).toThrow(FieldError)
+      expect(() => Substr('name', 1.5)).toThrow(FieldError)
+      expect(() => Cast('name', 'decimalish' as never)).toThrow(/Cast\(\) kind must be one of/)
+      expect(() => Author.objects.annotate({ x: Substr('nope', 1) })).toThrow(FieldError)
+      expect(() => Author.objects.annotate({ x: Trim('nope') })).toThrow(FieldError)
+      expect(() => Author.objects.annotate({ x: Replace('name', 'nope') })).toThrow(FieldError)
+      expect(() => Author.objects.annotate({ x: Mod('age', 'nope') })).toThrow(FieldError)
+      expect(() => Author.objects.annotate({ x: Power('nope', Value(2)) })).toThrow(FieldError)
+      expect(() => Author.objects.annotate({ x: Cast('nope', 'integer') })).toThrow(FieldError)
     })
   })
 }

@@ -1,5 +1,6 @@
 import {
   type Condition,
+  exprField,
   type Field,
   type ForeignKey,
   type Hop,
@@ -184,13 +185,17 @@ export class QueryCompiler {
       }
       case 'func': {
         const args = expr.args.map((a) => this.expression(a))
-        const custom = this.ops.func?.(expr.name, args, expr.field)
+        const context = { argKinds: expr.args.map((a) => exprField(a, this.ctx)?.kind), ...(expr.option !== undefined ? { option: expr.option } : {}) }
+        const custom = this.ops.func?.(expr.name, args, expr.field, context)
         if (custom) return custom
         switch (expr.name) {
           case 'Concat':
             return sql`concat(${sql.join(args.map((a) => sql`coalesce(${a}, '')`))})`
           case 'Now':
             return sql`current_timestamp`
+          case 'Cast':
+          case 'Trunc':
+            throw new NotSupportedError(`The ${this.dialect.name} dialect does not spell ${expr.name}()`)
           default:
             return sql`${sql.raw(expr.name.toLowerCase())}(${sql.join(args)})`
         }
@@ -310,13 +315,24 @@ export class QueryCompiler {
     const havingSql = having ? this.where(having, false) : null
     const order = options.noOrder ? [] : this.orderBy()
     const groupBy = options.groupBy === undefined ? this.groupBy(columns) : options.groupBy
-    const parts: Fragment[] = [sql`select ${s.distinct ? sql`distinct ` : sql``}${sql.join(columns)} from ${this.from()}`]
+    const parts: Fragment[] = [sql`select ${this.#distinct()}${sql.join(columns)} from ${this.from()}`]
     if (whereSql) parts.push(sql`where ${whereSql}`)
     if (groupBy?.length) parts.push(sql`group by ${sql.join(groupBy)}`)
     if (havingSql) parts.push(sql`having ${havingSql}`)
     if (order.length) parts.push(sql`order by ${sql.join(order)}`)
     if (s.limit !== null || s.offset > 0) parts.push(this.ops.limitOffset(s.limit, s.offset))
     return sql`${sql.join(parts, sql` `)}`
+  }
+
+  /** `distinct `, or `distinct on (...) ` for `distinct(...fields)` where the database has it. */
+  #distinct(): Fragment {
+    const s = this.state
+    if (s.distinctOn?.length) {
+      const f = this.dialect.features
+      if (!f.distinctOn) throw new NotSupportedError(`distinct(...fields) (DISTINCT ON) is not supported on ${this.dialect.name}${f.gaps.distinctOn ? `: ${f.gaps.distinctOn}` : ''}`, { model: s.meta.name })
+      return sql`distinct on (${sql.join(s.distinctOn.map((e) => this.expression(e)))}) `
+    }
+    return s.distinct ? sql`distinct ` : sql``
   }
 
   /** Whether the query aggregates (an aggregate annotation is present). */
