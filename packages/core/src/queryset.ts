@@ -11,6 +11,7 @@ import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, Wh
 import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
 import type { RowData, FieldsOf, UpdateInput, CreateInput } from './types.js'
 import * as ops from './persistence.js'
+import * as extras from './queryset-extras.js'
 
 /** Django's cap on rows fetched by `get()` to report "more than 20". */
 const MAX_GET_RESULTS = 21
@@ -322,8 +323,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * field over the rows, without nulls, ordered `'ASC'` (default) or `'DESC'`, as Django's `dates()`.
    */
   dates(field: string, kind: 'year' | 'month' | 'week' | 'day', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, string, A> {
-    this.#checkDateKind('dates', kind, ['year', 'month', 'week', 'day'], order)
-    this.#checkDateField('dates', field, ['date', 'dateTime'])
+    extras.checkDateArgs(this.state, 'dates', field, ['date', 'dateTime'], kind, ['year', 'month', 'week', 'day'], order)
     return this.#distinctDates(field, Trunc(field, kind, { output: 'date' }), order)
   }
 
@@ -332,23 +332,8 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * rows, without nulls, ordered `'ASC'` (default) or `'DESC'`, as Django's `datetimes()`.
    */
   datetimes(field: string, kind: 'year' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, Date, A> {
-    this.#checkDateKind('datetimes', kind, ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'], order)
-    this.#checkDateField('datetimes', field, ['dateTime'])
+    extras.checkDateArgs(this.state, 'datetimes', field, ['dateTime'], kind, ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'], order)
     return this.#distinctDates(field, Trunc(field, kind), order)
-  }
-
-  #checkDateKind(method: string, kind: string, kinds: readonly string[], order: string): void {
-    if (!kinds.includes(kind))
-      throw new FieldError(`${method}() kind must be one of ${kinds.map((k) => `'${k}'`).join(', ')}, got ${describe(kind)}`, { model: this.meta.name })
-    if (order !== 'ASC' && order !== 'DESC') throw new FieldError(`${method}() order must be 'ASC' or 'DESC', got ${describe(order)}`, { model: this.meta.name })
-  }
-
-  #checkDateField(method: string, field: string, kinds: readonly string[]): void {
-    if (typeof field !== 'string' || field === '') throw new FieldError(`${method}() takes a field name, got ${describe(field)}`, { model: this.meta.name })
-    const expr = resolveExpression(this.meta, new FieldRef(field), this.#ctx())
-    const f = exprField(expr, this.#ctx())
-    if (!f || !kinds.includes(f.kind) || f instanceof ForeignKey)
-      throw new FieldError(`${method}() needs a ${kinds.join(' or ')} field; ${JSON.stringify(field)} of ${this.meta.name} is ${f ? f.describe() : 'not a field'}`, { model: this.meta.name, field })
   }
 
   #distinctDates<R2>(field: string, expr: Expression, order: 'ASC' | 'DESC'): QuerySet<M, R2, A> {
@@ -360,7 +345,6 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   // ---- evaluation --------------------------------------------------------------------------
 
   /** Runs the query (once) and resolves to the rows. */
-  // biome-ignore lint/suspicious/noThenProperty: a QuerySet is awaitable by design, as in Django
   then<T1 = R[], T2 = never>(onfulfilled?: ((value: R[]) => T1 | PromiseLike<T1>) | null, onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null): Promise<T1 | T2> {
     return this.#fetch().then(onfulfilled, onrejected)
   }
@@ -547,29 +531,12 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * reverses); throws `DoesNotExist` when there is no row.
    */
   latest(...fields: string[]): Promise<R> {
-    return this.#earliest(fields, true, 'latest')
+    return extras.earliestOf(this, fields, true, 'latest')
   }
 
   /** The object that comes first by `fields` (Meta `getLatestBy` when none is given). */
   earliest(...fields: string[]): Promise<R> {
-    return this.#earliest(fields, false, 'earliest')
-  }
-
-  async #earliest(fields: readonly string[], latest: boolean, name: string): Promise<R> {
-    const meta = this.meta
-    if (this.#state.limit !== null || this.#state.offset > 0) throw new TypeMismatchError(`Cannot call ${name}() once a slice has been taken.`, { model: meta.name })
-    for (const f of fields) if (typeof f !== 'string') throw new TypeMismatchError(`${name}() takes field names, got ${describe(f)}`, { model: meta.name })
-    let order: readonly string[] = fields
-    if (order.length === 0) {
-      const by = meta.options.getLatestBy
-      order = by === undefined ? [] : typeof by === 'string' ? [by] : by
-    }
-    if (order.length === 0)
-      throw new FieldError("earliest() and latest() require either fields as arguments or 'getLatestBy' in the model's Meta.", { model: meta.name })
-    if (order.includes('?')) throw new FieldError(`${name}() cannot order randomly`, { model: meta.name })
-    let qs = this.orderBy(...order)
-    if (latest) qs = qs.reverse()
-    return qs.slice(0, 1).get()
+    return extras.earliestOf(this, fields, false, 'earliest')
   }
 
   /**
@@ -586,7 +553,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
       throw new TypeMismatchError(`contains() on a ${meta.name} QuerySet got an instance of ${(other as ModelMeta).name ?? 'another model'}`, { model: meta.name })
     const pk = (instance as { pk?: unknown }).pk
     if (pk === null || pk === undefined) throw new TypeMismatchError('contains() cannot be used on unsaved objects.', { model: meta.name })
-    const has = (rows: readonly R[]) => rows.some((r) => samePk((r as { pk?: unknown }).pk, pk))
+    const has = (rows: readonly R[]) => rows.some((r) => extras.samePk((r as { pk?: unknown }).pk, pk))
     if (this.#cache) return has(this.#cache)
     if (this.#state.empty) return false
     if (this.#state.limit !== null || this.#state.offset > 0) return has(await this.#fetch())
@@ -600,37 +567,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    */
   async inBulk(ids?: readonly unknown[] | null, options: { fieldName?: string } = {}): Promise<Map<unknown, R>> {
     this.#checkNotCombined('inBulk()')
-    const meta = this.meta
-    const s = this.#state
-    if (s.limit !== null || s.offset > 0) throw new TypeMismatchError("Cannot use 'limit' or 'offset' with inBulk().", { model: meta.name })
-    if (s.values) throw new TypeMismatchError('inBulk() cannot be used after values() or valuesList().', { model: meta.name })
-    if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`inBulk() options must be an object, got ${describe(options)}`, { model: meta.name })
-    const fieldName = options.fieldName ?? 'pk'
-    if (typeof fieldName !== 'string') throw new TypeMismatchError(`inBulk() fieldName must be a string, got ${describe(fieldName)}`, { model: meta.name })
-    const field = meta.getField(fieldName)
-    const uniqueByConstraint = (meta.options.constraints ?? []).some((c) => c.kind === 'unique' && c.fields.length === 1 && c.fields[0] === field.name && !c.condition)
-    if (!field.concrete || !(field.primaryKey || field.options.unique || uniqueByConstraint))
-      throw new FieldError(`inBulk()'s fieldName must be a unique field but '${fieldName}' isn't.`, { model: meta.name, field: fieldName })
-    const out = new Map<unknown, R>()
-    const add = (rows: readonly R[]) => {
-      for (const row of rows) out.set((row as Record<string, unknown>)[field.attname], row)
-    }
-    if (ids === undefined || ids === null) {
-      add(await this)
-      return out
-    }
-    if (!Array.isArray(ids)) throw new TypeMismatchError(`inBulk() takes an array of values, got ${describe(ids)}`, { model: meta.name })
-    if (ids.length === 0 || s.empty) return out
-    const unique = [...new Set(ids as unknown[])]
-    const lookup = `${fieldName}__in`
-    const first = this.#addWhere([{ [lookup]: unique.slice(0, 1) }], false)
-    const budget = (this.#engine.maxQueryParams ?? 999) - first.sql().parameters.length + 1
-    const size = Math.max(1, budget)
-    // Every chunk is built (and its values checked) before the first query runs.
-    const parts: QuerySet<M, R, A>[] = []
-    for (let i = 0; i < unique.length; i += size) parts.push(this.#addWhere([{ [lookup]: unique.slice(i, i + size) }], false).#clone({ order: [] }))
-    for (const qs of parts) add(await qs)
-    return out
+    return extras.inBulkOf(this, ids, options)
   }
 
   /**
@@ -662,13 +599,6 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
 }
 
 /** Whether two primary key values are equal (a bigint and a number of the same value are). */
-function samePk(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (a === null || a === undefined || b === null || b === undefined) return false
-  const ta = typeof a
-  const tb = typeof b
-  return (ta === 'bigint' || ta === 'number') && (tb === 'bigint' || tb === 'number') && String(a) === String(b)
-}
 
 function containsAgg(e: ResolvedExpr): boolean {
   if (e.type === 'agg') return true
