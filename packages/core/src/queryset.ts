@@ -6,37 +6,19 @@ import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import type { DeleteResult } from './model.js'
-import { exprField, resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
+import { resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
 import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, WhereNode } from './state.js'
 import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
 import type { RowData, FieldsOf, UpdateInput, CreateInput } from './types.js'
 import * as ops from './persistence.js'
 import * as extras from './queryset-extras.js'
+import { initialState } from './state.js'
+
+export { initialState }
 
 /** Django's cap on rows fetched by `get()` to report "more than 20". */
 const MAX_GET_RESULTS = 21
 
-/** The initial state of a model's QuerySet. */
-export function initialState(meta: ModelMeta): QueryState {
-  return {
-    meta,
-    where: null,
-    order: null,
-    reversed: false,
-    offset: 0,
-    limit: null,
-    annotations: new Map(),
-    hidden: new Set(),
-    values: null,
-    groupByValues: false,
-    groupBy: null,
-    result: 'instances',
-    distinct: false,
-    empty: false,
-    using: undefined,
-    calls: 0,
-  }
-}
 
 /** A lookup object or a Q, as `filter()` takes. */
 export type FilterInput = Record<string, unknown> | QNode

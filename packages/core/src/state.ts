@@ -139,3 +139,25 @@ export interface Combinator {
   readonly all: boolean
   readonly parts: readonly QueryState[]
 }
+
+/** The initial state of a model's QuerySet. */
+export function initialState(meta: ModelMeta): QueryState {
+  return {
+    meta,
+    where: null,
+    order: null,
+    reversed: false,
+    offset: 0,
+    limit: null,
+    annotations: new Map(),
+    hidden: new Set(),
+    values: null,
+    groupByValues: false,
+    groupBy: null,
+    result: 'instances',
+    distinct: false,
+    empty: false,
+    using: undefined,
+    calls: 0,
+  }
+}
