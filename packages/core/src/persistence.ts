@@ -1,28 +1,40 @@
-import { getEngine, type Assignment, type UpdateConflicts } from './engine.js'
-import { DataError, FieldError, IntegrityError, NotSupportedError, ObjectDoesNotExist, ProtectedError, RestrictedError, TypeMismatchError, DatabaseError } from './errors.js'
+import { getEngine, type Assignment, } from './engine.js'
+import { DataError, FieldError, IntegrityError, ObjectDoesNotExist, TypeMismatchError, DatabaseError } from './errors.js'
 import { isExpression } from './expressions.js'
 import { describe, type Field } from './fields/field.js'
-import { ForeignKey, ManyToManyField } from './fields/relation.js'
+import { ForeignKey, } from './fields/relation.js'
 import { CharField, DateTimeField, DecimalField } from './fields/scalar.js'
 import type { ModelMeta } from './meta.js'
-import { classFor, type DeleteResult, type ModelBase, STATE, type SaveOptions } from './model.js'
+import { classFor, type ModelBase, STATE, type SaveOptions } from './model.js'
 import { initialState, QuerySet } from './queryset.js'
 import { resolveExpression, type ResolveContext } from './resolve.js'
-import type { QueryState, ResolvedExpr } from './state.js'
+import type { ResolvedExpr } from './state.js'
 
-type Row = ModelBase & Record<string, unknown>
+const CHUNK = 500
 
-function metaOf(inst: ModelBase): ModelMeta {
+/** Internal: splits a list into batches (deletion and bulk work). */
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** Internal: an instance seen as a record of its attributes. */
+export type Row = ModelBase & Record<string, unknown>
+
+/** Internal: shared by deletion.ts and bulk.ts. */
+export function metaOf(inst: ModelBase): ModelMeta {
   return (inst.constructor as unknown as { meta: ModelMeta }).meta
 }
 
-function querySet(meta: ModelMeta, using?: string): QuerySet<unknown> {
+/** Internal: shared by deletion.ts and bulk.ts. */
+export function querySet(meta: ModelMeta, using?: string): QuerySet<unknown> {
   classFor(meta)
   return new QuerySet<unknown>({ ...initialState(meta), using })
 }
 
 /** Cleans one value for writing; wraps type errors with the model and field. */
-function cleanForWrite(meta: ModelMeta, field: Field, value: unknown): unknown {
+export function cleanForWrite(meta: ModelMeta, field: Field, value: unknown): unknown {
   if (value === undefined) throw new TypeMismatchError(`${meta.name}.${field.name} is undefined; use null for no value`, { model: meta.name, field: field.name })
   if (value === null) return null
   const clean = field.clean(value)
@@ -55,7 +67,7 @@ function checkFits(meta: ModelMeta, field: Field, value: unknown): void {
 }
 
 /** Refuses to save an instance pointing at an unsaved object; refreshes keys of objects saved since. */
-function checkRelated(inst: Row, meta: ModelMeta): void {
+export function checkRelated(inst: Row, meta: ModelMeta): void {
   const cache = inst[STATE].cache
   if (!cache) return
   for (const field of meta.fields) {
@@ -68,7 +80,8 @@ function checkRelated(inst: Row, meta: ModelMeta): void {
   }
 }
 
-function stampDates(inst: Row, meta: ModelMeta, adding: boolean): string[] {
+/** Internal: shared by deletion.ts and bulk.ts. */
+export function stampDates(inst: Row, meta: ModelMeta, adding: boolean): string[] {
   const stamped: string[] = []
   const now = new Date()
   for (const f of meta.concreteFields) {
@@ -214,136 +227,6 @@ export function prepareUpdate(meta: ModelMeta, values: Record<string, unknown>, 
   return out
 }
 
-const CHUNK = 500
-
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
-async function pksOf(meta: ModelMeta, using: string | undefined, lookup: Record<string, unknown>): Promise<unknown[]> {
-  return (await querySet(meta, using).filter(lookup as never).valuesList('pk' as never, { flat: true } as never)) as unknown[]
-}
-
-/** Deletes the rows of a query and everything `onDelete` says goes with them, atomically. */
-export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
-  const meta = state.meta
-  const engine = getEngine(state.using ?? 'default')
-  meta.resolve()
-  const simple = meta.reverseRelations().length === 0 && !meta.fields.some((f) => f instanceof ManyToManyField)
-  if (simple && state.annotations.size === 0 && !state.distinct) {
-    const n = await engine.delete(state)
-    return { total: n, perModel: n ? { [meta.name]: n } : {} }
-  }
-  return engine.atomic(async () => {
-    const rootQs = new QuerySet<unknown>({ ...state, order: [] })
-    const rootPks = (await rootQs.valuesList('pk' as never, { flat: true } as never)) as unknown[]
-    const plan: { meta: ModelMeta; pks: unknown[] }[] = []
-    const updates: { meta: ModelMeta; field: Field; value: unknown; pks: unknown[] }[] = []
-    const protectedObjs: { field: ForeignKey<unknown, boolean, boolean>; objs: unknown[] }[] = []
-    const restricted: { field: ForeignKey<unknown, boolean, boolean>; meta: ModelMeta; objs: unknown[] }[] = []
-    const seen = new Map<ModelMeta, Set<unknown>>()
-    const throughDeletes: { meta: ModelMeta; field: string; pks: unknown[] }[] = []
-
-    const collect = async (m: ModelMeta, pks: unknown[]): Promise<void> => {
-      let set = seen.get(m)
-      if (!set) seen.set(m, (set = new Set()))
-      const fresh = pks.filter((p) => !set.has(p))
-      if (fresh.length === 0) return
-      for (const p of fresh) set.add(p)
-      for (const f of m.fields) if (f instanceof ManyToManyField) throughDeletes.push({ meta: f.through, field: f.sourceField.name, pks: fresh })
-      for (const rev of m.reverseRelations()) {
-        if (rev.field instanceof ManyToManyField) {
-          throughDeletes.push({ meta: rev.field.through, field: rev.field.targetField.name, pks: fresh })
-          continue
-        }
-        const fk = rev.field as ForeignKey<unknown, boolean, boolean>
-        for (const part of chunks(fresh)) {
-          const lookup = { [`${fk.name}__in`]: part }
-          switch (fk.onDelete) {
-            case 'CASCADE':
-              await collect(rev.model, await pksOf(rev.model, state.using, lookup))
-              break
-            case 'PROTECT': {
-              const objs = (await querySet(rev.model, state.using).filter(lookup as never)) as unknown[]
-              if (objs.length) protectedObjs.push({ field: fk, objs })
-              break
-            }
-            case 'RESTRICT': {
-              const objs = (await querySet(rev.model, state.using).filter(lookup as never)) as Row[]
-              if (objs.length) restricted.push({ field: fk, meta: rev.model, objs })
-              break
-            }
-            case 'SET_NULL':
-            case 'SET_DEFAULT': {
-              const pks2 = await pksOf(rev.model, state.using, lookup)
-              if (pks2.length) updates.push({ meta: rev.model, field: fk, value: fk.onDelete === 'SET_NULL' ? null : fk.getDefault() ?? null, pks: pks2 })
-              break
-            }
-            default:
-              break
-          }
-        }
-      }
-      plan.push({ meta: m, pks: fresh })
-    }
-
-    await collect(meta, rootPks)
-    if (protectedObjs.length) {
-      const names = [...new Set(protectedObjs.map((p) => `'${p.field.modelName}.${p.field.name}'`))].join(', ')
-      throw new ProtectedError(
-        `Cannot delete some instances of model '${meta.name}' because they are referenced through protected foreign keys: ${names}.`,
-        protectedObjs.flatMap((p) => p.objs),
-        { model: meta.name },
-      )
-    }
-    const blocking = restricted.flatMap((r) => r.objs.filter((o) => !seen.get(r.meta)?.has((o as Row).pk)).map((o) => ({ o, r })))
-    if (blocking.length) {
-      const names = [...new Set(blocking.map(({ r }) => `'${r.field.modelName}.${r.field.name}'`))].join(', ')
-      throw new RestrictedError(
-        `Cannot delete some instances of model '${meta.name}' because they are referenced through restricted foreign keys: ${names}.`,
-        blocking.map(({ o }) => o),
-        { model: meta.name },
-      )
-    }
-    const perModel: Record<string, number> = {}
-    let total = 0
-    const count = (name: string, n: number) => {
-      if (!n) return
-      perModel[name] = (perModel[name] ?? 0) + n
-      total += n
-    }
-    for (const u of updates) {
-      for (const part of chunks(u.pks)) {
-        const qs = querySet(u.meta, state.using).filter({ pk__in: part } as never)
-        await engine.update(qs.state, [{ column: u.field.column, attname: u.field.attname, value: u.value }])
-      }
-    }
-    for (const t of throughDeletes) {
-      for (const part of chunks(t.pks)) count(t.meta.name, await engine.delete(querySet(t.meta, state.using).filter({ [`${t.field}__in`]: part } as never).state))
-    }
-    for (const step of referencingFirst(plan)) {
-      for (const part of chunks(step.pks)) count(step.meta.name, await engine.delete(querySet(step.meta, state.using).filter({ pk__in: part } as never).state))
-    }
-    return { total, perModel }
-  })
-}
-
-/**
- * Orders delete steps so that rows holding a foreign key go before the rows they point at: a
- * database that checks constraints at once (MySQL) refuses the other order. Stable; cycles keep their order.
- */
-function referencingFirst<T extends { meta: ModelMeta }>(steps: readonly T[]): T[] {
-  const pending = [...steps]
-  const out: T[] = []
-  const pointsAt = (from: ModelMeta, to: ModelMeta) => from !== to && from.concreteFields.some((f) => f instanceof ForeignKey && f.target === to)
-  while (pending.length) {
-    const i = pending.findIndex((s) => !pending.some((o) => pointsAt(o.meta, s.meta)))
-    out.push(...pending.splice(Math.max(i , 0), 1))
-  }
-  return out
-}
 
 function creationParams(meta: ModelMeta, lookup: Record<string, unknown>, defaults: Record<string, unknown> | undefined): Record<string, unknown> {
   const params: Record<string, unknown> = {}
@@ -419,163 +302,5 @@ export async function updateOrCreate<M>(
   })
 }
 
-/** The options of `bulkCreate()`. */
-export interface BulkCreateOptions {
-  readonly batchSize?: number
-  readonly ignoreConflicts?: boolean
-  readonly updateConflicts?: boolean
-  readonly uniqueFields?: readonly string[]
-  readonly updateFields?: readonly string[]
-}
-
-/** Checks a list of field names for `bulkCreate()`'s upsert options (Django's `_check_bulk_create_options`). */
-function conflictFields(meta: ModelMeta, names: unknown, option: string): Field[] {
-  if (!Array.isArray(names)) throw new TypeMismatchError(`bulkCreate() ${option} must be an array of field names, got ${describe(names)}`, { model: meta.name })
-  const fields: Field[] = []
-  for (const name of names) {
-    if (typeof name !== 'string') throw new TypeMismatchError(`bulkCreate() ${option} takes field names, got ${describe(name)}`, { model: meta.name })
-    const field = name === 'pk' ? meta.pk : meta.getField(name)
-    if (!field.concrete || field instanceof ManyToManyField)
-      throw new FieldError(`bulkCreate() can only be used with concrete fields in ${option}: ${meta.name}.${name} is not one.`, { model: meta.name, field: name })
-    if (!fields.includes(field)) fields.push(field)
-  }
-  return fields
-}
-
-function checkBulkCreateOptions(meta: ModelMeta, options: BulkCreateOptions, engine: ReturnType<typeof getEngine>): UpdateConflicts | undefined {
-  const { ignoreConflicts, updateConflicts, uniqueFields, updateFields } = options
-  for (const [name, v] of [['ignoreConflicts', ignoreConflicts], ['updateConflicts', updateConflicts]] as const)
-    if (v !== undefined && typeof v !== 'boolean') throw new TypeMismatchError(`bulkCreate() ${name} must be a boolean, got ${describe(v)}`, { model: meta.name })
-  if (ignoreConflicts && updateConflicts) throw new TypeMismatchError('bulkCreate(): ignoreConflicts and updateConflicts are mutually exclusive.', { model: meta.name })
-  if (!updateConflicts) {
-    if (uniqueFields !== undefined || updateFields !== undefined)
-      throw new TypeMismatchError('bulkCreate(): uniqueFields and updateFields are only used with updateConflicts: true.', { model: meta.name })
-    return undefined
-  }
-  const upsert = engine.upsert
-  if (!upsert?.supported)
-    throw new NotSupportedError(`This database does not support updating conflicts${upsert?.reason ? `: ${upsert.reason}` : '.'}`, { model: meta.name })
-  if (updateFields === undefined || (Array.isArray(updateFields) && updateFields.length === 0))
-    throw new TypeMismatchError('bulkCreate(): fields that will be updated when a row insertion fails on conflicts must be provided (updateFields).', { model: meta.name })
-  const update = conflictFields(meta, updateFields, 'updateFields')
-  for (const f of update) if (f.primaryKey) throw new FieldError('bulkCreate() cannot be used with primary keys in updateFields.', { model: meta.name, field: f.name })
-  const hasUnique = uniqueFields !== undefined && !(Array.isArray(uniqueFields) && uniqueFields.length === 0)
-  if (hasUnique && !upsert.withTarget)
-    throw new NotSupportedError('This database does not support updating conflicts with specifying unique fields that can trigger the upsert (any unique key triggers it).', { model: meta.name })
-  if (!hasUnique && upsert.withTarget) throw new TypeMismatchError('bulkCreate(): unique fields that can trigger the upsert must be provided (uniqueFields).', { model: meta.name })
-  const unique = hasUnique ? conflictFields(meta, uniqueFields, 'uniqueFields') : []
-  return { uniqueColumns: unique.map((f) => f.column), updateColumns: update.map((f) => f.column) }
-}
-
-/** `bulkCreate`: batched INSERTs in one transaction; keys set when the database returns them. */
-export async function bulkCreate(
-  meta: ModelMeta,
-  objects: readonly unknown[],
-  options: BulkCreateOptions,
-  using: string | undefined,
-): Promise<unknown[]> {
-  if (!Array.isArray(objects)) throw new TypeMismatchError(`bulkCreate() expects an array, got ${describe(objects)}`, { model: meta.name })
-  if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`bulkCreate() options must be an object, got ${describe(options)}`, { model: meta.name })
-  const batchSize = options.batchSize ?? 500
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TypeMismatchError('bulkCreate() batchSize must be a positive integer', { model: meta.name })
-  if (objects.length === 0) return []
-  const alias = using ?? 'default'
-  const engine = getEngine(alias)
-  const updateConflicts = checkBulkCreateOptions(meta, options, engine)
-  classFor(meta)
-  const Cls = meta.cls as unknown as new (d?: Record<string, unknown>) => Row
-  const instances = objects.map((o) => {
-    if (o instanceof (Cls as unknown as abstract new () => object)) return o as Row
-    if (typeof o === 'object' && o !== null && (o as { constructor?: { meta?: unknown } }).constructor?.meta)
-      throw new TypeMismatchError(`bulkCreate() on ${meta.name} got an instance of another model`, { model: meta.name })
-    return new Cls(o as Record<string, unknown>)
-  })
-  if (instances.length === 0) return []
-  const rows = instances.map((inst) => {
-    checkRelated(inst, meta)
-    stampDates(inst, meta, true)
-    const row: Record<string, unknown> = {}
-    for (const f of meta.concreteFields) {
-      const v = inst[f.attname]
-      if (f.dbGenerated && (v === null || v === undefined)) continue
-      row[f.attname] = cleanForWrite(meta, f, v)
-    }
-    return row
-  })
-  await engine.atomic(async () => {
-    for (let i = 0; i < rows.length; i += batchSize) {
-      const batch = rows.slice(i, i + batchSize)
-      const pks = await engine.insert(meta, batch, { ignoreConflicts: options.ignoreConflicts, updateConflicts })
-      batch.forEach((_, j) => {
-        const inst = instances[i + j]!
-        const pk = pks[j]
-        if ((inst.pk === null || inst.pk === undefined) && pk !== undefined && pk !== null) inst.pk = pk
-        if (!options.ignoreConflicts || pk !== undefined) {
-          inst[STATE].adding = false
-          inst[STATE].db = alias
-        }
-      })
-    }
-  })
-  return instances
-}
-
-/**
- * `bulkUpdate`: checks every field and value first, then one `UPDATE ... CASE WHEN pk = ...` per
- * batch (per-row updates where the engine has no bulk form), all in one transaction.
- */
-export async function bulkUpdate(qs: QuerySet<unknown>, objects: readonly unknown[], fieldNames: readonly string[], options: { batchSize?: number }): Promise<number> {
-  const meta = qs.meta
-  if (!Array.isArray(objects)) throw new TypeMismatchError(`bulkUpdate() expects an array of objects, got ${describe(objects)}`, { model: meta.name })
-  if (!Array.isArray(fieldNames)) throw new TypeMismatchError(`bulkUpdate() expects an array of field names, got ${describe(fieldNames)}`, { model: meta.name })
-  if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`bulkUpdate() options must be an object, got ${describe(options)}`, { model: meta.name })
-  const { batchSize } = options
-  if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1))
-    throw new TypeMismatchError('bulkUpdate() batchSize must be a positive integer', { model: meta.name })
-  if (fieldNames.length === 0) throw new TypeMismatchError('Field names must be given to bulkUpdate().', { model: meta.name })
-  const fields: Field[] = []
-  for (const name of fieldNames) {
-    if (typeof name !== 'string') throw new TypeMismatchError(`bulkUpdate() takes field names, got ${describe(name)}`, { model: meta.name })
-    const field = meta.getField(name)
-    if (!field.concrete) throw new FieldError(`bulkUpdate() can only be used with concrete fields: ${meta.name}.${name} is not one.`, { model: meta.name, field: name })
-    if (field.primaryKey) throw new FieldError('bulkUpdate() cannot be used with primary key fields.', { model: meta.name, field: name })
-    if (!fields.includes(field)) fields.push(field)
-  }
-  classFor(meta)
-  const Cls = meta.cls as unknown as abstract new () => object
-  const rows = objects.map((o) => {
-    if (!(o instanceof Cls)) throw new TypeMismatchError(`bulkUpdate() on ${meta.name} takes ${meta.name} instances, got ${describe(o)}`, { model: meta.name })
-    const inst = o as Row
-    if (inst.pk === null || inst.pk === undefined) throw new TypeMismatchError('All bulkUpdate() objects must have a primary key set.', { model: meta.name })
-    checkRelated(inst, meta)
-    const values = fields.map((f) => {
-      const v = inst[f.attname]
-      if (isExpression(v)) throw new TypeMismatchError(`bulkUpdate(): ${meta.name}.${f.name} holds an expression; use update() for expressions`, { model: meta.name, field: f.name })
-      return cleanForWrite(meta, f, v)
-    })
-    return { pk: inst.pk, values }
-  })
-  if (rows.length === 0) return 0
-  const engine = getEngine(qs.state.using ?? 'default')
-  const base = qs.sql().parameters.length
-  // Per row: the key in the IN list, and a key and a value in each field's CASE.
-  const perRow = 2 * fields.length + 1
-  const fit = Math.max(1, Math.floor(((engine.maxQueryParams ?? 999) - base) / perRow))
-  const size = Math.min(batchSize ?? fit, fit)
-  const batches = chunks(rows, size)
-  return engine.atomic(async () => {
-    let total = 0
-    for (const batch of batches) {
-      const state = qs.filter({ pk__in: batch.map((r) => r.pk) } as never).state
-      if (engine.bulkUpdate) {
-        total += await engine.bulkUpdate(state, fields, batch)
-        continue
-      }
-      for (const r of batch) {
-        const one = qs.filter({ pk: r.pk } as never).state
-        total += await engine.update(one, fields.map((f, i) => ({ column: f.column, attname: f.attname, value: r.values[i] })))
-      }
-    }
-    return total
-  })
-}
+export { deleteQuery } from './deletion.js'
+export { bulkCreate, bulkUpdate, type BulkCreateOptions } from './bulk.js'
