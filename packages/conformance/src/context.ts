@@ -81,6 +81,17 @@ export class ConformanceContext {
     }
   }
 
+  /**
+   * Runs `fn` and returns the SQL of every query it sent (Django's `assertNumQueries` reads its length).
+   * @example expect(await ctx.queries(() => Post.objects.prefetchRelated('tags'))).toHaveLength(2)
+   */
+  async queries(fn: () => unknown): Promise<string[]> {
+    const { queries } = await this.db.captureQueries(async () => {
+      await fn()
+    })
+    return queries.map((q) => q.sql)
+  }
+
   /** Deletes every row, children first. */
   async clean(): Promise<void> {
     for (const { table, selfColumns } of this.#tables) {

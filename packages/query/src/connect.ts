@@ -1,5 +1,5 @@
 import { allModels, ConnectionError, type ModelClassLike, type ModelMeta, resolveAll, unregisterEngine } from '@strata/core'
-import { Kysely, type RawBuilder } from 'kysely'
+import { Kysely, type Logger, type RawBuilder } from 'kysely'
 import type { DB, StrataDialect } from './dialect.js'
 import { KyselyEngine } from './engine.js'
 
@@ -9,6 +9,19 @@ export interface ConnectConfig {
   databases: Record<string, StrataDialect>
   /** The models this application uses (validated as a graph). */
   models?: readonly ModelClassLike[]
+  /** Called after every query with its SQL, parameters and duration (for logging and tests). */
+  log?: (query: QueryRecord) => void
+}
+
+/** One executed query, as `log` and `captureQueries` see it. */
+export interface QueryRecord {
+  /** The database alias that ran it. */
+  readonly alias: string
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+  readonly durationMs: number
+  /** Set when the query failed. */
+  readonly error?: unknown
 }
 
 /** A live set of connections, returned by `connect()`. */
@@ -25,6 +38,11 @@ export interface Database {
   engine(alias?: string): KyselyEngine
   /** Runs raw SQL with bound parameters (`sql` tag) inside the current transaction, if any. */
   raw<R = Record<string, unknown>>(query: RawBuilder<R>, options?: { using?: string }): Promise<R[]>
+  /**
+   * Runs `fn` and records every query it sends (on any alias), like Django's `CaptureQueriesContext`.
+   * @example const { queries } = await db.captureQueries(() => Post.objects.prefetchRelated('tags'))
+   */
+  captureQueries<T>(fn: () => Promise<T> | T): Promise<{ result: T; queries: QueryRecord[] }>
   /** Closes every connection and unregisters the aliases. */
   close(): Promise<void>
 }
@@ -40,9 +58,22 @@ export async function connect(config: ConnectConfig): Promise<Database> {
   resolveAll()
   const models = config.models ? config.models.map((m) => adopt(m)) : allModels()
   const engines = new Map<string, KyselyEngine>()
+  const listeners = new Set<(q: QueryRecord) => void>()
+  if (config.log) listeners.add(config.log)
+  const logFor = (alias: string): Logger => (event) => {
+    if (listeners.size === 0) return
+    const record: QueryRecord = {
+      alias,
+      sql: event.query.sql,
+      parameters: event.query.parameters,
+      durationMs: event.queryDurationMillis,
+      ...(event.level === 'error' ? { error: event.error } : {}),
+    }
+    for (const l of listeners) l(record)
+  }
   try {
     for (const [alias, dialect] of Object.entries(config.databases)) {
-      const kysely = new Kysely<DB>({ dialect: dialect.createKyselyDialect() })
+      const kysely = new Kysely<DB>({ dialect: dialect.createKyselyDialect(), log: logFor(alias) })
       if (dialect.initialize) await dialect.initialize(kysely)
       const engine = new KyselyEngine(alias, dialect, kysely)
       engines.set(alias, engine)
@@ -66,6 +97,16 @@ export async function connect(config: ConnectConfig): Promise<Database> {
     async raw<R>(query: RawBuilder<R>, options: { using?: string } = {}): Promise<R[]> {
       const r = await get(options.using).run<R>(query as RawBuilder<unknown>)
       return r.rows
+    },
+    async captureQueries<T>(fn: () => Promise<T> | T) {
+      const queries: QueryRecord[] = []
+      const listener = (q: QueryRecord) => queries.push(q)
+      listeners.add(listener)
+      try {
+        return { result: await fn(), queries }
+      } finally {
+        listeners.delete(listener)
+      }
     },
     async close() {
       for (const engine of engines.values()) {

@@ -1,4 +1,4 @@
-export { connect, type ConnectConfig, type Database } from './connect.js'
+export { connect, type ConnectConfig, type Database, type QueryRecord } from './connect.js'
 export type { DB, DialectFeatures, DialectOperations, Fragment, FuncContext, LookupInput, StrataDialect } from './dialect.js'
 export { KyselyEngine } from './engine.js'
 export { QueryCompiler, type OutputColumn } from './compiler/select.js'

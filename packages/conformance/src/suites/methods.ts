@@ -5,6 +5,30 @@ import { Author, Comment, Post, Sample, Tag } from '../models.js'
 
 /** Terminal QuerySet methods of checklist H: latest/earliest, contains, inBulk, bulkUpdate, explain. */
 export function methodSuite(ctx: ConformanceContext): void {
+  describe('captureQueries()', () => {
+    it('records each query a block sends, with its parameters, and nothing outside the block', async () => {
+      const b = await ctx.seed()
+      const qs = Post.objects.filter({ author: b.alice })
+      const { result, queries } = await ctx.db.captureQueries(async () => {
+        const posts = await qs
+        await qs.count() // answered from the filled cache: no query
+        await Tag.objects.count()
+        return posts.length
+      })
+      expect(result).toBe(2)
+      expect(queries).toHaveLength(2)
+      expect(queries[0]?.sql).toMatch(/select/i)
+      expect(queries[0]?.parameters).toContain(b.alice.pk)
+      expect(queries.every((q) => q.alias === 'default' && q.durationMs >= 0)).toBe(true)
+      expect(
+        await ctx.queries(() => {
+          Post.objects.filter({ title: 'x' }).orderBy('title') // lazy: built, never evaluated
+        }),
+      ).toHaveLength(0)
+      expect(await ctx.queries(async () => Post.objects.filter({ title: 'x' }).exists())).toHaveLength(1)
+    })
+  })
+
   describe('methods: latest() and earliest()', () => {
     it('order by the given field, "-field" reversing, and by Meta getLatestBy when none is given', async () => {
       const b = await ctx.seed()
