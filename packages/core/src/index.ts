@@ -81,6 +81,7 @@ export {
   STATE,
 } from './model.js'
 export { Manager } from './manager.js'
+export { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
 export { type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
 export {
   Aggregate,

@@ -17,6 +17,10 @@ export interface InstanceState {
   db: string | undefined
   /** Loaded related objects by relation name. */
   cache: Map<string, unknown> | null
+  /** Rows of multi-valued relations loaded by `prefetchRelated`, by attribute name (see prefetch-cache.ts). */
+  prefetched?: Map<string, readonly unknown[]> | null
+  /** Attribute names of columns not loaded (`defer()`/`only()`): reading one throws `FieldNotLoaded`. */
+  deferred?: Set<string> | null
 }
 
 /** The symbol under which instance state is kept. */
