@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest'
 import { type Blog, ConformanceContext, type ConformanceTarget } from './context.js'
 import { badInputSuite } from './suites/bad-input.js'
+import { castSuite } from './suites/casts.js'
 import { dateSuite } from './suites/dates.js'
 import { combinatorSuite } from './suites/combinators.js'
 import { expressionSuite } from './suites/expressions.js'
@@ -38,5 +39,6 @@ export function runConformance(target: ConformanceTarget): void {
     typeSuite(ctx)
     badInputSuite(ctx)
     combinatorSuite(ctx)
+    castSuite(ctx)
   })
 }

@@ -143,17 +143,17 @@ export class QNode {
   readonly kind = 'Q'
   constructor(
     readonly connector: 'AND' | 'OR',
-    readonly children: readonly (Record<string, unknown> | QNode)[],
+    readonly children: readonly (Record<string, unknown> | QNode | Expression<boolean | null>)[],
     readonly negated = false,
   ) {}
 
   /** Both this and `other` must hold. */
-  and(...others: (Record<string, unknown> | QNode)[]): QNode {
+  and(...others: (Record<string, unknown> | QNode | Expression<boolean | null>)[]): QNode {
     return new QNode('AND', [this, ...others])
   }
 
   /** Either this or `other` must hold. */
-  or(...others: (Record<string, unknown> | QNode)[]): QNode {
+  or(...others: (Record<string, unknown> | QNode | Expression<boolean | null>)[]): QNode {
     return new QNode('OR', [this, ...others])
   }
 
@@ -172,7 +172,7 @@ export function isQ(value: unknown): value is QNode {
  * Wraps lookups so that they can be combined with `and`, `or` and `not`. Keys are checked
  * at run time against the model when the Q is used: the entry point for dynamic filters.
  */
-export function Q(lookups: Record<string, unknown> | QNode = {}): QNode {
+export function Q(lookups: Record<string, unknown> | QNode | Expression<boolean | null> = {}): QNode {
   return new QNode('AND', [lookups])
 }
 

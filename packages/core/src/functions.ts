@@ -1,5 +1,6 @@
 import { FieldError } from './errors.js'
 import { Expression, FieldRef, isExpression, ValueExpr } from './expressions.js'
+import { describe, type Field, type FieldKind, isField } from './fields/field.js'
 
 /** The database functions Strata knows, with what their result is typed as. */
 export const FUNCTIONS = {
@@ -25,14 +26,35 @@ export const FUNCTIONS = {
   Power: { min: 2, max: 2, output: 'float' },
   /** The output is the kind given to `Cast()`. */
   Cast: { min: 1, max: 1, output: 'option' },
+  /** No SQL of its own: its argument, typed as the field given to `ExpressionWrapper()`. */
+  ExpressionWrapper: { min: 1, max: 1, output: 'option' },
   /** The output is the source's kind (`dateTime` -> Date, `date` -> 'YYYY-MM-DD'), or `date` for `TruncDate`-style truncation. */
   Trunc: { min: 1, max: 1, output: 'option' },
 } as const satisfies Record<string, { min: number; max: number; output: 'text' | 'integer' | 'float' | 'dateTime' | 'first' | 'option' }>
 
-/** The field kinds `Cast()` converts to. */
-export const CAST_KINDS = ['integer', 'float', 'text', 'char'] as const
-/** A field kind `Cast()` converts to: `'integer'`, `'float'`, `'text'` (or its alias `'char'`). */
+/** The field kinds `Cast()` converts to by name; `decimal` needs a field for its precision: `Cast(x, f.decimal({ ... }))`. */
+export const CAST_KINDS = ['integer', 'float', 'text', 'char', 'boolean', 'date', 'dateTime'] as const
+/** A field kind `Cast()` converts to: `'integer'`, `'float'`, `'text'` (or its alias `'char'`), `'boolean'`, `'date'`, `'dateTime'`. */
 export type CastKind = (typeof CAST_KINDS)[number]
+
+/** Field kinds a `Cast()` or `ExpressionWrapper()` output field may have, and the kind Cast renders for each. */
+const CAST_FIELD_KINDS: Readonly<Partial<Record<FieldKind, string>>> = {
+  integer: 'integer',
+  smallInteger: 'integer',
+  bigInteger: 'integer',
+  positiveInteger: 'integer',
+  float: 'float',
+  decimal: 'decimal',
+  char: 'text',
+  text: 'text',
+  email: 'text',
+  url: 'text',
+  slug: 'text',
+  uuid: 'text',
+  boolean: 'boolean',
+  date: 'date',
+  dateTime: 'dateTime',
+}
 
 /** The units `Trunc()` truncates to. */
 export const TRUNC_KINDS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'] as const
@@ -59,6 +81,8 @@ export class FuncExpr<T = unknown> extends Expression<T> {
     args: readonly (FuncArg | number)[],
     /** `Cast`: the target kind; `Trunc`: the unit (and `:date` when the result is a date). */
     readonly option?: string,
+    /** `Cast()` to a field and `ExpressionWrapper()`: the field whose type the result has. */
+    readonly outputField?: Field,
   ) {
     super()
     const spec = FUNCTIONS[name]
@@ -177,12 +201,41 @@ export function Power(base: FuncArg, exponent: FuncArg): FuncExpr<number | null>
   return new FuncExpr('Power', [base, exponent])
 }
 
-type CastResult<K extends CastKind> = K extends 'integer' | 'float' ? number | null : string | null
+type CastResult<K extends CastKind> = K extends 'integer' | 'float'
+  ? number | null
+  : K extends 'boolean'
+    ? boolean | null
+    : K extends 'dateTime'
+      ? Date | null
+      : string | null
 
-/** Converts a value to another kind (`'integer'`, `'float'`, `'text'`/`'char'`), as SQL CAST does. */
-export function Cast<K extends CastKind>(arg: FuncArg, kind: K): FuncExpr<CastResult<K>> {
+function checkOutputField(fn: string, field: Field): string {
+  const kind = isField(field) ? CAST_FIELD_KINDS[field.kind] : undefined
+  if (!kind)
+    throw new FieldError(`${fn}() takes a field of kind ${Object.keys(CAST_FIELD_KINDS).join(', ')} (such as f.decimal({ maxDigits: 10, decimalPlaces: 2 })), got ${isField(field) ? `a ${field.kind} field` : describe(field)}`)
+  return kind
+}
+
+/**
+ * Converts a value to another kind, as SQL CAST does: by name (`'integer'`, `'float'`, `'text'`/`'char'`,
+ * `'boolean'`, `'date'`, `'dateTime'`) or to a field (`Cast('price', f.decimal({ maxDigits: 8, decimalPlaces: 2 }))`).
+ */
+export function Cast<K extends CastKind>(arg: FuncArg, kind: K): FuncExpr<CastResult<K>>
+export function Cast<T>(arg: FuncArg, field: Field<T>): FuncExpr<T | null>
+export function Cast(arg: FuncArg, kind: CastKind | Field): FuncExpr<unknown> {
+  if (typeof kind === 'object' && kind !== null) return new FuncExpr('Cast', [arg], checkOutputField('Cast', kind), kind)
   if (!(CAST_KINDS as readonly string[]).includes(kind)) throw new FieldError(`Cast() kind must be one of ${CAST_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(kind)}`)
   return new FuncExpr('Cast', [arg], kind === 'char' ? 'text' : kind)
+}
+
+/**
+ * Gives an expression the type of `field` without changing its SQL, as Django's `ExpressionWrapper`:
+ * the result is converted as that field's values are (`ExpressionWrapper(F('price').mul(F('qty')), f.decimal({ ... }))`).
+ */
+export function ExpressionWrapper<T>(expr: FuncArg, field: Field<T>): FuncExpr<T | null> {
+  if (!isExpression(expr) && typeof expr !== 'string') throw new FieldError(`ExpressionWrapper() wraps an expression or a field name, got ${describe(expr)}`)
+  checkOutputField('ExpressionWrapper', field)
+  return new FuncExpr('ExpressionWrapper', [expr], field.kind, field)
 }
 
 function checkPath(fn: string, arg: FuncArg): string {

@@ -82,7 +82,7 @@ export {
 } from './model.js'
 export { Manager } from './manager.js'
 export { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
-export { type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
+export { type BooleanExpression, type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
 export {
   Aggregate,
   type AggregateKind,
@@ -116,7 +116,7 @@ export {
   type SubqueryInput,
 } from './expressions.js'
 export {
-  Abs, CAST_KINDS, Cast, type CastKind, Ceil, Coalesce, Concat, EXTRACT_KINDS, Extract, ExtractDay, ExtractHour, ExtractIsoWeekDay,
+  Abs, CAST_KINDS, Cast, type CastKind, Ceil, ExpressionWrapper, Coalesce, Concat, EXTRACT_KINDS, Extract, ExtractDay, ExtractHour, ExtractIsoWeekDay,
   ExtractIsoYear, type ExtractKind, ExtractMinute, ExtractMonth, ExtractQuarter, ExtractSecond, ExtractWeek, ExtractWeekDay, ExtractYear,
   Floor, FuncExpr, type FuncArg, type FuncName, FUNCTIONS, Greatest, Least, Length, Lower, LTrim, Mod, Now, NullIf, Power, Replace, Round,
   RTrim, Substr, Trim, TRUNC_KINDS, Trunc, TruncDate, TruncDay, TruncHour, type TruncKind, TruncMinute, TruncMonth, TruncQuarter,

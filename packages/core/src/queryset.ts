@@ -9,7 +9,7 @@ import type { DeleteResult } from './model.js'
 import { resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
 import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, WhereNode } from './state.js'
 import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
-import type { RowData, FieldsOf, UpdateInput, CreateInput } from './types.js'
+import type { RowData, FieldsOf, FieldNamesOfKind, UpdateInput, CreateInput } from './types.js'
 import * as ops from './persistence.js'
 import * as extras from './queryset-extras.js'
 import { initialState } from './state.js'
@@ -21,7 +21,10 @@ const MAX_GET_RESULTS = 21
 
 
 /** A lookup object or a Q, as `filter()` takes. */
-export type FilterInput = Record<string, unknown> | QNode
+export type FilterInput = Record<string, unknown> | QNode | BooleanExpression
+
+/** A boolean expression usable as a filter on its own: `filter(Exists(qs))`. */
+export type BooleanExpression = Expression<boolean> | Expression<boolean | null>
 
 /**
  * A lazy, immutable query over a model. `M` is the instance type (for lookups), `R` the row
@@ -85,14 +88,14 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * `filter(Q({ a: 1 }).or({ b: 2 }), Q(...))`. One signature, so that a wrong key is reported on
    * the key itself; `L` is inferred from the argument as written (a `QNode` passes through).
    */
-  filter<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): QuerySet<M, R, A>
+  filter<const L extends object = {}>(lookups?: L extends QNode | BooleanExpression ? L : NoInfer<Lookups<M, L, A>>, ...more: (QNode | BooleanExpression)[]): QuerySet<M, R, A>
   filter(...conditions: unknown[]): QuerySet<M, R, A> {
     this.#checkNotCombined('filter()')
     return this.#addWhere(conditions as FilterInput[], false)
   }
 
   /** Drops rows matching all the lookups (and every Q given); typed as `filter`. */
-  exclude<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): QuerySet<M, R, A>
+  exclude<const L extends object = {}>(lookups?: L extends QNode | BooleanExpression ? L : NoInfer<Lookups<M, L, A>>, ...more: (QNode | BooleanExpression)[]): QuerySet<M, R, A>
   exclude(...conditions: unknown[]): QuerySet<M, R, A> {
     this.#checkNotCombined('exclude()')
     return this.#addWhere(conditions as FilterInput[], true)
@@ -304,7 +307,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * The distinct dates, as `'YYYY-MM-DD'` strings truncated to `kind` (in UTC), of a date or datetime
    * field over the rows, without nulls, ordered `'ASC'` (default) or `'DESC'`, as Django's `dates()`.
    */
-  dates(field: string, kind: 'year' | 'month' | 'week' | 'day', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, string, A> {
+  dates(field: FieldNamesOfKind<M, 'date' | 'dateTime'> | `${string}__${string}`, kind: 'year' | 'month' | 'week' | 'day', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, string, A> {
     extras.checkDateArgs(this.state, 'dates', field, ['date', 'dateTime'], kind, ['year', 'month', 'week', 'day'], order)
     return this.#distinctDates(field, Trunc(field, kind, { output: 'date' }), order)
   }
@@ -313,7 +316,11 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * The distinct datetimes, as `Date`s truncated to `kind` (in UTC), of a datetime field over the
    * rows, without nulls, ordered `'ASC'` (default) or `'DESC'`, as Django's `datetimes()`.
    */
-  datetimes(field: string, kind: 'year' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second', order: 'ASC' | 'DESC' = 'ASC'): QuerySet<M, Date, A> {
+  datetimes(
+    field: FieldNamesOfKind<M, 'dateTime'> | `${string}__${string}`,
+    kind: 'year' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second',
+    order: 'ASC' | 'DESC' = 'ASC',
+  ): QuerySet<M, Date, A> {
     extras.checkDateArgs(this.state, 'datetimes', field, ['dateTime'], kind, ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'], order)
     return this.#distinctDates(field, Trunc(field, kind), order)
   }
@@ -585,6 +592,8 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
 function containsAgg(e: ResolvedExpr): boolean {
   if (e.type === 'agg') return true
   if (e.type === 'op') return containsAgg(e.lhs) || containsAgg(e.rhs)
+  if (e.type === 'func') return e.args.some(containsAgg)
+  if (e.type === 'case') return e.whens.some((w) => containsAgg(w.then)) || (e.otherwise !== null && containsAgg(e.otherwise))
   return false
 }
 

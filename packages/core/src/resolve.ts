@@ -158,6 +158,7 @@ export function exprField(expr: ResolvedExpr, ctx: ResolveContext): Field | unde
 
 /** The field whose type a path's value has, after transforms. */
 export function pathOutputField(path: ResolvedPath, ctx: ResolveContext): Field | undefined {
+  if (path.expr) return exprField(path.expr, ctx)
   let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
   for (const t of path.transforms) field = pseudoField(TRANSFORMS[t]!.to)
   return field
@@ -304,7 +305,7 @@ function isModelInstance(v: unknown): boolean {
 }
 
 /** Resolves a lookup object or Q tree into a WHERE tree. */
-export function resolveWhere(meta: ModelMeta, input: Record<string, unknown> | QNode, ctx: ResolveContext): WhereNode {
+export function resolveWhere(meta: ModelMeta, input: Record<string, unknown> | QNode | Expression, ctx: ResolveContext): WhereNode {
   if (isQ(input)) {
     return {
       type: 'tree',
@@ -313,6 +314,7 @@ export function resolveWhere(meta: ModelMeta, input: Record<string, unknown> | Q
       children: input.children.map((c) => resolveWhere(meta, c, ctx)),
     }
   }
+  if (isExpression(input)) return resolveBooleanExpression(meta, input, ctx)
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new TypeMismatchError(`${meta.name}.filter() expects an object of lookups or a Q, got ${describe(input)}`, { model: meta.name })
   const proto = Object.getPrototypeOf(input)
@@ -321,6 +323,18 @@ export function resolveWhere(meta: ModelMeta, input: Record<string, unknown> | Q
   const children: WhereNode[] = []
   for (const key of Object.keys(input)) children.push(resolveLookup(meta, key, (input as Record<string, unknown>)[key], ctx))
   return { type: 'tree', connector: 'AND', negated: false, children }
+}
+
+/** A boolean expression as a condition of its own: `filter(Exists(...))`, `filter(Q(Exists(...)).not())`. */
+function resolveBooleanExpression(meta: ModelMeta, input: Expression, ctx: ResolveContext): Condition {
+  const expr = resolveExpression(meta, input, ctx)
+  const field = exprField(expr, ctx)
+  if (field?.kind !== 'boolean')
+    throw new TypeMismatchError(
+      `${meta.name}.filter() takes lookups, Q objects or boolean expressions (Exists(), a boolean Case, ...); got ${input.kind}${field ? ` of ${field.describe()}` : ' of unknown type'}`,
+      { model: meta.name },
+    )
+  return { type: 'cond', path: { hops: [], transforms: [], call: ctx.call, expr }, lookup: 'exact', value: true, isExpr: false, aggregate: containsAggregate(expr, ctx) }
 }
 
 /** Resolves an expression (F, Value, arithmetic, aggregate, subquery) against a model. */
@@ -415,7 +429,8 @@ export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, c
       if (kind === 'date' && (unit === 'hour' || unit === 'minute' || unit === 'second'))
         throw new FieldError(`Cannot truncate a date to '${unit}'`, { model: meta.name })
       field = pseudoField(output === 'date' ? 'date' : kind)
-    } else if (spec.output === 'option') field = pseudoField(fx.option as FieldKind)
+    } else if (fx.outputField) field = fx.outputField
+    else if (spec.output === 'option') field = pseudoField(fx.option as FieldKind)
     else if (spec.output === 'first') field = first instanceof RelatedField ? (first as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target.pk : first
     else field = pseudoField(spec.output)
     return { type: 'func', name: fx.name, args, ...(field ? { field } : {}), ...(fx.option !== undefined ? { option: fx.option } : {}) }
@@ -457,6 +472,7 @@ function outerRefs(state: QueryState): string[] {
   }
   const where = (n: WhereNode): void => {
     if (n.type === 'tree') n.children.forEach(where)
+    else if (n.path.expr) expr(n.path.expr)
     else if (n.isExpr) {
       if (Array.isArray(n.value)) {
         for (const v of n.value as ResolvedExpr[]) if (typeof v === 'object' && v !== null && 'type' in v) expr(v)

@@ -20,6 +20,8 @@ export interface ResolvedPath {
   /** The field reached; for an annotation reference, undefined and `annotation` is set. */
   readonly field?: Field
   readonly annotation?: string
+  /** A boolean expression used as a condition on its own (`filter(Exists(...))`): rendered as is. */
+  readonly expr?: ResolvedExpr
   readonly transforms: readonly string[]
   /** The filter call whose joins the path's multi-valued hops use. */
   readonly call: number

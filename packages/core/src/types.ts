@@ -131,3 +131,9 @@ export type UpdateInput<F> = Partial<CreateInput<F>>
 export type FieldsOf<M> = M extends { readonly [MODEL]: ModelBrand<string, infer F> } ? F : never
 /** The model name of an instance type. */
 export type NameOf<M> = M extends { readonly [MODEL]: ModelBrand<infer N, unknown> } ? N : never
+
+/** The names of a model's own fields of some kinds (`dates('pubDate', ...)`); relation paths are written `a__b`. */
+export type FieldNamesOfKind<M, K extends FieldKind> = Extract<
+  { [N in keyof FieldsOf<M>]: FieldsOf<M>[N] extends { readonly kind: K } ? N : never }[keyof FieldsOf<M>],
+  string
+>

@@ -243,11 +243,22 @@ export const mysqlOperations: DialectOperations = {
   explain(query) {
     return sql`explain ${query}`
   },
-  func(name, args, _field, context) {
+  func(name, args, field, context) {
     switch (name) {
       case 'Cast': {
         const x = args[0]!
         switch (context?.option) {
+          case 'decimal': {
+            const { maxDigits, decimalPlaces } = field as DecimalField<boolean, boolean>
+            if (!Number.isSafeInteger(maxDigits) || !Number.isSafeInteger(decimalPlaces)) throw new NotSupportedError('Cast() to a decimal needs integer maxDigits and decimalPlaces')
+            return sql`cast(${x} as decimal(${sql.raw(String(maxDigits))}, ${sql.raw(String(decimalPlaces))}))`
+          }
+          case 'boolean':
+            return sql`(${x} <> 0)`
+          case 'date':
+            return sql`cast(${x} as date)`
+          case 'dateTime':
+            return sql`cast(${x} as datetime(6))`
           case 'integer':
             return sql`cast(${x} as signed)`
           case 'float':

@@ -242,10 +242,27 @@ export const postgresOperations: DialectOperations = {
   explain(query) {
     return sql`explain ${query}`
   },
-  func(name, args, _field, context) {
+  valueExpression(param, field) {
+    // A bare parameter is `unknown` to PostgreSQL, which makes a CASE of them text; booleans must stay booleans.
+    return field?.kind === 'boolean' ? sql`cast(${param} as boolean)` : param
+  },
+  func(name, args, field, context) {
     switch (name) {
       case 'Cast': {
-        const type = { integer: 'integer', float: 'double precision', text: 'text' }[context?.option ?? '']
+        const x = args[0]!
+        switch (context?.option) {
+          case 'decimal': {
+            const { maxDigits, decimalPlaces } = field as DecimalField<boolean, boolean>
+            if (!Number.isSafeInteger(maxDigits) || !Number.isSafeInteger(decimalPlaces)) throw new NotSupportedError('Cast() to a decimal needs integer maxDigits and decimalPlaces')
+            return sql`cast(${x} as numeric(${sql.raw(String(maxDigits))}, ${sql.raw(String(decimalPlaces))}))`
+          }
+          case 'date':
+            // In UTC whatever the session's time zone, like the date transforms.
+            return context.argKinds[0] === 'dateTime' ? sql`cast((${x} at time zone 'UTC') as date)` : sql`cast(${x} as date)`
+          case 'dateTime':
+            return context.argKinds[0] === 'dateTime' ? x : sql`(cast(${x} as timestamp) at time zone 'UTC')`
+        }
+        const type = { integer: 'integer', float: 'double precision', text: 'text', boolean: 'boolean' }[context?.option ?? '']
         if (!type) throw new NotSupportedError(`PostgreSQL cannot cast to '${context?.option}'`)
         return sql`cast(${args[0]!} as ${sql.raw(type)})`
       }

@@ -99,12 +99,19 @@ export interface DialectOperations {
   conflictUpdate?(uniqueColumns: readonly string[], updateColumns: readonly string[]): Fragment
   /** Wraps a SELECT in the database's plan statement (`EXPLAIN ...`); without it `explain()` is a `NotSupportedError`. */
   explain?(query: Fragment): Fragment
+  /**
+   * Wraps a bound value used as an expression (`Value(true)`, a `Case` branch) where the database
+   * cannot infer its type from the parameter alone. Optional: the parameter is used as is.
+   */
+  valueExpression?(param: Fragment, field: Field | undefined): Fragment
   /** Casts an aggregate result to the field's storage type where needed. */
   castAggregate?(fn: string, expr: Fragment, field: Field | undefined): Fragment
   /**
    * Renders a database function (`Lower`, `Concat`, `Greatest`, `Now`, ...; core's `FUNCTIONS`) where
    * the database spells it differently. Return undefined to use the standard `name(args)` spelling
-   * (`Concat` defaults to `concat(coalesce(a, ''), ...)`, `Now` to `current_timestamp`).
+   * (`Concat` defaults to `concat(coalesce(a, ''), ...)`, `Now` to `current_timestamp`, `ExpressionWrapper`
+   * to its argument as is). `Cast` gets the target kind as `context.option` (`integer`, `float`, `text`,
+   * `boolean`, `date`, `dateTime`, `decimal`) and, for `decimal`, the target field with its precision as `field`.
    */
   func?(name: string, args: readonly Fragment[], field: Field | undefined, context?: FuncContext): Fragment | undefined
 }

@@ -164,12 +164,28 @@ export const sqliteOperations: DialectOperations = {
   explain(query) {
     return sql`explain query plan ${query}`
   },
-  func(name, args, _field, context) {
+  func(name, args, field, context) {
     switch (name) {
+      case 'ExpressionWrapper':
+        // An expression has no column affinity: give a decimal one NUMERIC so that it compares with decimal text (Django does the same).
+        return field?.kind === 'decimal' ? sql`cast(${args[0]!} as numeric)` : args[0]!
       case 'Cast': {
+        const x = args[0]!
+        switch (context?.option) {
+          case 'decimal':
+            // NUMERIC affinity; the value is rounded to the field's decimal places when read, as Django's converter does.
+            return sql`cast(${x} as numeric)`
+          case 'boolean':
+            return sql`(cast(${x} as numeric) <> 0)`
+          case 'date':
+            return sql`date(${x})`
+          case 'dateTime':
+            // The stored text form of datetimes, so that the result compares with stored values.
+            return sql`strftime('%Y-%m-%d %H:%M:%f', ${x})`
+        }
         const type = { integer: 'integer', float: 'real', text: 'text' }[context?.option ?? '']
         if (!type) throw new NotSupportedError(`SQLite cannot cast to '${context?.option}'`)
-        return sql`cast(${args[0]!} as ${sql.raw(type)})`
+        return sql`cast(${x} as ${sql.raw(type)})`
       }
       case 'Trunc': {
         const [unit, output] = (context?.option ?? '').split(':')

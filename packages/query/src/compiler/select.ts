@@ -151,8 +151,10 @@ export class QueryCompiler {
     switch (expr.type) {
       case 'col':
         return this.path(expr.path)
-      case 'value':
-        return this.param(expr.value, expr.field)
+      case 'value': {
+        const param = this.param(expr.value, expr.field)
+        return this.ops.valueExpression ? this.ops.valueExpression(param, expr.field) : param
+      }
       case 'op':
         return sql`(${this.expression(expr.lhs)} ${sql.raw(expr.op)} ${this.expression(expr.rhs)})`
       case 'outer': {
@@ -188,6 +190,7 @@ export class QueryCompiler {
         const context = { argKinds: expr.args.map((a) => exprField(a, this.ctx)?.kind), ...(expr.option !== undefined ? { option: expr.option } : {}) }
         const custom = this.ops.func?.(expr.name, args, expr.field, context)
         if (custom) return custom
+        if (expr.name === 'ExpressionWrapper') return args[0]!
         switch (expr.name) {
           case 'Concat':
             return sql`concat(${sql.join(args.map((a) => sql`coalesce(${a}, '')`))})`
@@ -223,6 +226,7 @@ export class QueryCompiler {
 
   /** Renders one condition. Under a NOT, multi-valued paths become EXISTS subqueries (Django's exclude). */
   condition(c: Condition, negated: boolean): RawBuilder<boolean> {
+    if (c.path.expr) return this.expression(c.path.expr) as RawBuilder<boolean>
     const multiAt = c.path.hops.findIndex((h) => h.multi)
     if (negated && multiAt >= 0 && !c.path.annotation) return this.#existsCondition(c, multiAt)
     const lhs = this.path(c.path)
