@@ -9,6 +9,7 @@ import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
 import { lookupSuite } from './suites/lookups.js'
 import { methodSuite } from './suites/methods.js'
+import { migrationSuite } from './suites/migrations.js'
 import { querySetSuite } from './suites/querysets.js'
 import { relationSuite } from './suites/relations.js'
 import { typeSuite } from './suites/types.js'
@@ -40,5 +41,6 @@ export function runConformance(target: ConformanceTarget): void {
     badInputSuite(ctx)
     combinatorSuite(ctx)
     castSuite(ctx)
+    migrationSuite(ctx)
   })
 }

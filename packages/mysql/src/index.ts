@@ -9,3 +9,4 @@ export {
 } from './mysql-dialect.js'
 export { mapMysqlError } from './mysql-errors.js'
 export { DecimalLiteral, formatDateTime, mysqlOperations } from './mysql-operations.js'
+export { MysqlSchemaEditor } from './mysql-schema.js'

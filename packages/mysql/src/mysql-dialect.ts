@@ -9,6 +9,7 @@ import {
 } from 'kysely'
 import { createPool, type Pool, type PoolOptions } from 'mysql2'
 import { mapMysqlError } from './mysql-errors.js'
+import { MysqlSchemaEditor } from './mysql-schema.js'
 import { mysqlOperations } from './mysql-operations.js'
 
 /** Options of `mysql()`: a `uri` or an existing `pool`, plus any mysql2 pool option, passed through. */
@@ -61,7 +62,9 @@ export const mysqlFeatures: DialectFeatures = {
   updateConflicts: true,
   updateConflictsWithTarget: false,
   intersectExcept: true,
+  partialIndexes: false,
   gaps: {
+    partialIndexes: 'MySQL and MariaDB have no partial indexes (an index or unique constraint with a WHERE condition).',
     returning:
       'MySQL has no INSERT ... RETURNING (MariaDB 10.5+ has); generated keys come from LAST_INSERT_ID().',
     transactionalDdl: 'MySQL and MariaDB commit implicitly before and after every DDL statement.',
@@ -253,6 +256,7 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
       }
     },
     mapError: mapMysqlError,
+    schemaEditor: (engine) => new MysqlSchemaEditor(engine),
     lastInsertIds(result, count) {
       const first = result.insertId
       const consecutive = consecutiveInsertIds ?? (server ? server.autoincLockMode <= 1 : true)

@@ -8,6 +8,7 @@ import {
 } from 'kysely'
 import pg from 'pg'
 import { isConnectionLost, mapPostgresError } from './postgres-errors.js'
+import { PostgresSchemaEditor } from './postgres-schema.js'
 import { postgresOperations } from './postgres-operations.js'
 
 /** TLS settings as pg takes them (`true`, or `{ rejectUnauthorized, ca, cert, key, ... }`). */
@@ -64,6 +65,7 @@ export const postgresFeatures: DialectFeatures = {
   updateConflicts: true,
   updateConflictsWithTarget: true,
   intersectExcept: true,
+  partialIndexes: true,
   gaps: {},
 }
 
@@ -206,5 +208,6 @@ export function postgres(options: PostgresOptions = {}): StrataDialect {
       })
     },
     mapError: mapPostgresError,
+    schemaEditor: (engine) => new PostgresSchemaEditor(engine),
   }
 }

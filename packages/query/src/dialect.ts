@@ -1,5 +1,7 @@
 import type { Field, FieldKind, ModelMeta } from '@strata/core'
 import type { Dialect as KyselyDialect, Expression, Kysely, RawBuilder } from 'kysely'
+import type { KyselyEngine } from './engine.js'
+import type { DatabaseSchemaEditor } from './schema-editor.js'
 
 /** A SQL fragment as the compiler composes them. */
 export type Fragment = RawBuilder<unknown> | Expression<unknown>
@@ -45,6 +47,8 @@ export interface DialectFeatures {
   readonly intersectExcept?: boolean
   /** The most bound parameters one statement may carry (default 999, SQLite's historical limit). */
   readonly maxQueryParams?: number
+  /** Indexes and unique constraints with a `WHERE` condition (partial indexes). Default false. */
+  readonly partialIndexes?: boolean
   /** Why a feature is missing, by flag name, for `NotSupportedError` messages and docs. */
   readonly gaps: Readonly<Record<string, string>>
 }
@@ -138,6 +142,11 @@ export interface StrataDialect {
   mapError(error: unknown): Error
   /** Reads the id of the rows just inserted when `features.returning` is false. */
   lastInsertIds?(result: { insertId?: bigint | number; numAffectedRows?: bigint }, count: number): unknown[]
+  /**
+   * The schema editor of migrations for this database: its DDL differences, introspection and
+   * migration lock. Without it, migrations use the standard-SQL `DatabaseSchemaEditor`.
+   */
+  schemaEditor?(engine: KyselyEngine): DatabaseSchemaEditor
 }
 
 /** The untyped database shape the ORM uses with Kysely (tables are known from metadata, not types). */

@@ -3,7 +3,19 @@ export type { DB, DialectFeatures, DialectOperations, Fragment, FuncContext, Loo
 export { KyselyEngine } from './engine.js'
 export { QueryCompiler, type OutputColumn } from './compiler/select.js'
 export { makeHydrator } from './compiler/hydrate.js'
-export { constraintName, SchemaEditor } from './schema.js'
+export { constraintName, type SchemaModel, SchemaEditor } from './schema.js'
+export {
+  asNullable,
+  type ColumnInfo,
+  type ConstraintFilter,
+  type ConstraintInfo,
+  DatabaseSchemaEditor,
+  type Fill,
+  indexName,
+  needsIndex,
+  staticDefault,
+} from './schema-editor.js'
+export { renderCondition } from './schema-condition.js'
 export { currentTransaction, executorFor, type TransactionFrame, transactionContext } from './context.js'
 export { type AtomicOptions, runAtomic } from './transaction.js'
 export { sql } from 'kysely'

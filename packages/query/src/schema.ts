@@ -1,10 +1,31 @@
-import { type Field, ForeignKey, type ModelMeta } from '@strata/core'
+import { type CompiledSql, type Field, ForeignKey, type ModelOptions, NotSupportedError } from '@strata/core'
 import { type RawBuilder, sql } from 'kysely'
 import type { KyselyEngine } from './engine.js'
+import { renderCondition } from './schema-condition.js'
+
+/**
+ * What the schema editor reads of a model: today's `ModelMeta`, or a historical model that
+ * migrations rebuild from their operations (same names, so `ModelMeta` fits as is).
+ */
+export interface SchemaModel {
+  readonly name: string
+  readonly dbTable: string
+  readonly pk: Field
+  /** Every field, many-to-many included. */
+  readonly fields: readonly Field[]
+  /** Fields with a column on this table. */
+  readonly concreteFields: readonly Field[]
+  readonly options: Pick<ModelOptions, 'uniqueTogether' | 'indexes' | 'constraints'>
+  /** Whether this is an auto-created many-to-many join table. */
+  readonly autoCreated?: boolean
+  getField(name: string): Field
+}
 
 /** Builds and runs DDL for models through the dialect's column types (Django's schema editor). */
 export class SchemaEditor {
   readonly engine: KyselyEngine
+  /** When set, `execute` compiles statements into this list instead of running them (`sqlmigrate`). */
+  collected: CompiledSql[] | null = null
 
   constructor(engine: KyselyEngine) {
     this.engine = engine
@@ -25,16 +46,19 @@ export class SchemaEditor {
   }
 
   /** CREATE TABLE for a model (foreign keys inline when the dialect wants them so). */
-  createTable(meta: ModelMeta, inlineForeignKeys: boolean): RawBuilder<unknown> {
+  createTable(meta: SchemaModel, inlineForeignKeys: boolean): RawBuilder<unknown> {
     const cols = meta.concreteFields.map((f) => this.columnDefinition(f, inlineForeignKeys))
     for (const group of meta.options.uniqueTogether ?? []) {
       cols.push(sql`unique (${sql.join(group.map((n) => sql.id(meta.getField(n).column)))})`)
+    }
+    for (const c of meta.options.constraints ?? []) {
+      if (c.kind === 'check') cols.push(sql`constraint ${sql.id(c.name)} check (${this.condition(meta, c.check)})`)
     }
     return sql`create table ${sql.table(meta.dbTable)} (${sql.join(cols)})`
   }
 
   /** ALTER TABLE statements adding each foreign-key constraint of a model. */
-  foreignKeyConstraints(meta: ModelMeta): RawBuilder<unknown>[] {
+  foreignKeyConstraints(meta: SchemaModel): RawBuilder<unknown>[] {
     return meta.concreteFields
       .filter((f): f is ForeignKey<unknown, boolean, boolean> => f instanceof ForeignKey && f.options.dbConstraint !== false)
       .map(
@@ -44,7 +68,7 @@ export class SchemaEditor {
   }
 
   /** CREATE INDEX statements: `dbIndex` fields, foreign keys and the model's `indexes`. */
-  indexes(meta: ModelMeta): RawBuilder<unknown>[] {
+  indexes(meta: SchemaModel): RawBuilder<unknown>[] {
     const out: RawBuilder<unknown>[] = []
     for (const f of meta.concreteFields) {
       if (f.primaryKey || f.options.unique) continue
@@ -65,12 +89,31 @@ export class SchemaEditor {
   }
 
   /** DROP TABLE for a model (constraints pointing at it must be gone first, or the dialect cascades). */
-  dropTable(meta: ModelMeta): RawBuilder<unknown> {
+  dropTable(meta: SchemaModel): RawBuilder<unknown> {
     return sql`drop table ${sql.table(meta.dbTable)}${sql.raw(this.engine.dialect.features.dropTableCascade ? ' cascade' : '')}`
   }
 
-  /** Runs one DDL statement. */
+  /** A constraint condition (lookups or a `Q` over the model's fields) rendered with literal values. */
+  condition(meta: SchemaModel, condition: unknown): RawBuilder<unknown> {
+    return renderCondition(meta, condition, (field, value) => this.literal(field, value))
+  }
+
+  /** A value as an SQL literal (DDL takes no bound parameters). */
+  literal(field: Field, value: unknown): RawBuilder<unknown> {
+    const v = value === null ? null : this.engine.dialect.ops.toDriver(field, value)
+    if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return sql.lit(v)
+    if (typeof v === 'bigint') return sql.raw(v.toString())
+    if (v instanceof Date) return sql.lit(v.toISOString())
+    throw new NotSupportedError(`${field.modelName}.${field.name}: this value cannot be written into a constraint`, { model: field.modelName, field: field.name })
+  }
+
+  /** Runs one DDL statement (or collects its SQL when `collected` is set). */
   async execute(statement: RawBuilder<unknown>): Promise<void> {
+    if (this.collected) {
+      const { sql: text, parameters } = statement.compile(this.engine.kysely)
+      this.collected.push({ sql: text, parameters })
+      return
+    }
     await this.engine.run(statement)
   }
 }

@@ -3,6 +3,7 @@ import type { DialectFeatures, StrataDialect } from '@strata/query'
 import Database from 'better-sqlite3'
 import { SqliteDialect } from 'kysely'
 import { mapSqliteError } from './sqlite-errors.js'
+import { SqliteSchemaEditor } from './sqlite-schema.js'
 import { sqliteOperations } from './sqlite-operations.js'
 
 /** Options of `sqlite()`. */
@@ -35,6 +36,7 @@ export const sqliteFeatures: DialectFeatures = {
   updateConflicts: true,
   updateConflictsWithTarget: true,
   intersectExcept: true,
+  partialIndexes: true,
   gaps: {
     distinctOn: 'SQLite has no DISTINCT ON.',
     selectForUpdate: 'SQLite locks the whole database; FOR UPDATE is ignored as in Django.',
@@ -96,5 +98,6 @@ export function sqlite(options: SqliteOptions = {}): StrataDialect {
       })
     },
     mapError: mapSqliteError,
+    schemaEditor: (engine) => new SqliteSchemaEditor(engine),
   }
 }

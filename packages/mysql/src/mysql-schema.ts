@@ -1,0 +1,97 @@
+import { type ConstraintSpec, type Field, NotSupportedError, OperationalError } from '@strata/core'
+import { type ColumnInfo, type ConstraintInfo, DatabaseSchemaEditor, type SchemaModel } from '@strata/query'
+import { type RawBuilder, sql } from 'kysely'
+
+const LOCK_NAME = 'strata_migrations'
+const LOCK_WAIT_SECONDS = 120
+
+/**
+ * MySQL/MariaDB DDL for migrations: `MODIFY COLUMN` for type and NULL changes, `DROP INDEX ... ON`,
+ * `DROP FOREIGN KEY`, information_schema introspection, and `GET_LOCK` on a connection of its own
+ * while `migrate` runs. DDL commits implicitly, so a failed migration reports what ran.
+ */
+export class MysqlSchemaEditor extends DatabaseSchemaEditor {
+  override async tableNames(): Promise<string[]> {
+    const r = await this.engine.run<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE' order by table_name`)
+    return r.rows.map((x) => x.name)
+  }
+
+  override async columns(table: string): Promise<ColumnInfo[]> {
+    const r = await this.engine.run<{ name: string; type: string; nullable: string; ckey: string; extra: string }>(sql`
+      select column_name as name, column_type as type, is_nullable as nullable, column_key as ckey, extra
+      from information_schema.columns where table_schema = database() and table_name = ${table} order by ordinal_position`)
+    return r.rows.map((c) => ({ name: c.name, type: String(c.type).toLowerCase(), nullable: c.nullable === 'YES', primaryKey: c.ckey === 'PRI', autoIncrement: /auto_increment/i.test(c.extra) }))
+  }
+
+  override async constraints(table: string): Promise<ConstraintInfo[]> {
+    const stats = await this.engine.run<{ name: string; nonUnique: number | string; col: string }>(sql`
+      select index_name as name, non_unique as nonUnique, column_name as col from information_schema.statistics
+      where table_schema = database() and table_name = ${table} order by index_name, seq_in_index`)
+    const fks = await this.engine.run<{ name: string; col: string; rtable: string; rcol: string }>(sql`
+      select constraint_name as name, column_name as col, referenced_table_name as rtable, referenced_column_name as rcol
+      from information_schema.key_column_usage
+      where table_schema = database() and table_name = ${table} and referenced_table_name is not null order by constraint_name, ordinal_position`)
+    const checks = await this.engine.run<{ name: string }>(sql`
+      select constraint_name as name from information_schema.table_constraints
+      where table_schema = database() and table_name = ${table} and constraint_type = 'CHECK' order by constraint_name`)
+    const fkNames = new Set(fks.rows.map((f) => f.name))
+    const byIndex = new Map<string, { unique: boolean; columns: string[] }>()
+    for (const s of stats.rows) {
+      const e = byIndex.get(s.name) ?? { unique: Number(s.nonUnique) === 0, columns: [] }
+      e.columns.push(s.col)
+      byIndex.set(s.name, e)
+    }
+    const out: ConstraintInfo[] = []
+    for (const [name, e] of byIndex) {
+      // InnoDB backs a foreign key with an index of the same name; dropping it alone is refused.
+      if (fkNames.has(name) && !e.unique) continue
+      out.push({ name, columns: e.columns, primaryKey: name === 'PRIMARY', unique: e.unique, index: true, check: false, foreignKey: null })
+    }
+    for (const f of fks.rows) out.push({ name: f.name, columns: [f.col], primaryKey: false, unique: false, index: false, check: false, foreignKey: { table: f.rtable, column: f.rcol } })
+    for (const c of checks.rows) out.push({ name: c.name, columns: [], primaryKey: false, unique: false, index: false, check: true, foreignKey: null })
+    return out
+  }
+
+  override async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.engine.kysely.connection().execute(async (conn) => {
+      const r = await sql<{ got: number | null }>`select get_lock(${LOCK_NAME}, ${LOCK_WAIT_SECONDS}) as got`.execute(conn)
+      if (Number(r.rows[0]?.got) !== 1) throw new OperationalError(`Another migrate run held the lock ${LOCK_NAME} for more than ${LOCK_WAIT_SECONDS} s`)
+      try {
+        return await fn()
+      } finally {
+        await sql`select release_lock(${LOCK_NAME})`.execute(conn)
+      }
+    })
+  }
+
+  /** `MODIFY COLUMN` with a type and NULL (no unique, key or check: those stay as they are). */
+  modifySql(model: SchemaModel, field: Field, nullable: boolean): RawBuilder<unknown> {
+    const ops = this.engine.dialect.ops
+    const auto = field.primaryKey ? ops.autoIncrement(field) : ''
+    return sql`alter table ${sql.table(model.dbTable)} modify column ${sql.id(field.column)} ${sql.raw(ops.columnType(field))} ${sql.raw(nullable ? 'null' : 'not null')}${sql.raw(auto)}`
+  }
+
+  override async alterColumnType(model: SchemaModel, oldField: Field, newField: Field): Promise<void> {
+    await this.execute(this.modifySql(model, newField, oldField.nullable))
+  }
+
+  override async setNullable(model: SchemaModel, field: Field, nullable: boolean): Promise<void> {
+    await this.execute(this.modifySql(model, field, nullable))
+  }
+
+  override uniqueConstraintSql(model: SchemaModel, c: Extract<ConstraintSpec, { kind: 'unique' }>): RawBuilder<unknown> {
+    if (c.condition !== undefined)
+      throw new NotSupportedError(`${model.name}: the unique constraint ${c.name} has a condition; ${this.engine.dialect.features.gaps.partialIndexes ?? 'this database has no partial indexes'}`, { model: model.name })
+    return super.uniqueConstraintSql(model, c)
+  }
+
+  override dropIndexSql(table: string, name: string): RawBuilder<unknown> {
+    return sql`drop index ${sql.id(name)} on ${sql.table(table)}`
+  }
+
+  override dropConstraintSql(table: string, name: string, kind: 'unique' | 'check' | 'foreignKey'): RawBuilder<unknown> {
+    if (kind === 'foreignKey') return sql`alter table ${sql.table(table)} drop foreign key ${sql.id(name)}`
+    if (kind === 'unique') return sql`alter table ${sql.table(table)} drop index ${sql.id(name)}`
+    return sql`alter table ${sql.table(table)} drop constraint ${sql.id(name)}`
+  }
+}
