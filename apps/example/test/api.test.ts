@@ -107,6 +107,14 @@ describe('GET /posts', () => {
     expect(filtered.body.next).toBe('/posts?pubDate__year=2023&ordering=pubDate&limit=1&offset=2')
   })
 
+  it('sends two queries whatever the page size: the page (authors joined) and the count', async () => {
+    for (const limit of [1, 6]) {
+      const { queries } = await server.app.database.db.captureQueries(() => server.request(`/posts?limit=${limit}`))
+      expect(queries).toHaveLength(2)
+      expect(queries[0]!.sql.toLowerCase()).toContain('left join')
+    }
+  })
+
   it('defaults to 20 per page', async () => {
     const { body } = await server.request('/posts')
     expect(body.limit).toBe(20)
@@ -134,6 +142,11 @@ describe('GET /posts/:id', () => {
       ['Bob Stone', 'Next post!'],
     ])
     expect(body.comments[0]).toMatchObject({ postId: 3 })
+  })
+
+  it('loads the author with the post: three queries (post and author, tags, comments)', async () => {
+    const { queries } = await server.app.database.db.captureQueries(() => server.request('/posts/3'))
+    expect(queries).toHaveLength(3)
   })
 
   it('gives a post without author, tags or comments', async () => {

@@ -139,6 +139,14 @@ export class RelationNotLoaded extends StrataError {
   override readonly code: string = 'relation_not_loaded'
 }
 
+/**
+ * A column left out by `only()` or `defer()` was read. Strata never queries behind your back:
+ * load it with `refreshFromDb({ fields: [...] })`, or leave it out of `defer()`/`only()`.
+ */
+export class FieldNotLoaded extends StrataError {
+  override readonly code: string = 'field_not_loaded'
+}
+
 /** The ORM was used before `connect()` or with a database alias that is not configured. */
 export class ConnectionError extends StrataError {
   override readonly code: string = 'connection_error'

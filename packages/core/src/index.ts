@@ -5,6 +5,7 @@ export {
   DataError,
   DeadlockDetected,
   FieldError,
+  FieldNotLoaded,
   ForeignKeyViolation,
   IntegrityError,
   MultipleObjectsReturned,
@@ -72,6 +73,7 @@ export {
   hydrate,
   type Instance,
   type InstanceState,
+  type LoadedValue,
   model,
   ModelBase,
   type ModelClass,
@@ -82,6 +84,10 @@ export {
 } from './model.js'
 export { Manager } from './manager.js'
 export { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
+export { Prefetch, PrefetchLookup, type PrefetchQuerySet, prefetchRelatedObjects } from './loading.js'
+export { childMask, deferAttributes, deferredAttributes, type LoadMask, loadMask, maskedFields } from './deferred.js'
+export { SELECT_RELATED_MAX_DEPTH } from './select-related.js'
+export type { CheckRelated } from './loading-methods.js'
 export { type BooleanExpression, type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
 export {
   Aggregate,
@@ -126,7 +132,10 @@ export { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS, TEX
 export type {
   Combinator,
   Condition,
+  DeferredLoading,
   Hop,
+  PrefetchSpec,
+  RelatedSelection,
   OrderTerm,
   QueryState,
   ResolvedExpr,

@@ -6,6 +6,7 @@ const PROXIED = [
   'values', 'valuesList', 'iterator', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'update',
   'create', 'getOrCreate', 'updateOrCreate', 'bulkCreate', 'sql', 'latest', 'earliest', 'contains', 'inBulk',
   'bulkUpdate', 'explain', 'union', 'intersection', 'difference', 'dates', 'datetimes',
+  'selectRelated', 'prefetchRelated', 'only', 'defer',
 ] as const
 
 type Proxied = (typeof PROXIED)[number]

@@ -1,4 +1,6 @@
 import * as persistence from './persistence.js'
+import { deferredAttributes, loadAttribute, saveOptionsFor } from './deferred.js'
+import { clearPrefetchedRows, loadRelation } from './loading.js'
 import { getEngine } from './engine.js'
 import { FieldError, RelationNotLoaded, TypeMismatchError, ValidationError, type MultipleObjectsReturned, type ObjectDoesNotExist } from './errors.js'
 import { describe, type Field } from './fields/field.js'
@@ -44,19 +46,33 @@ export interface ModelInstance<N extends string = string, F = unknown> {
   save(options?: SaveOptions): Promise<void>
   /** Deletes the row, following `onDelete` of every relation that points here. */
   delete(options?: { using?: string }): Promise<DeleteResult>
-  /** Reloads the fields (or some of them) from the database. */
+  /**
+   * Reloads the loaded fields (or only `fields`, deferred ones included) from the database; a
+   * prefetched relation named in `fields` is forgotten, to be loaded again.
+   */
   refreshFromDb(options?: { fields?: readonly string[]; using?: string }): Promise<void>
+  /** The attribute names of the columns `only()`/`defer()` left unloaded (Django's `get_deferred_fields()`). */
+  getDeferredFields(): Set<string>
   /** Checks every field (type, null, blank, maxLength, choices, validators) without touching the database. */
   cleanFields(options?: { exclude?: readonly string[] }): void
   /** `cleanFields()` plus uniqueness checks against the database; throws `ValidationError`. */
   fullClean(options?: { exclude?: readonly string[]; validateUnique?: boolean }): Promise<void>
-  /** Plain data: column attributes by name. */
+  /** Plain data: column attributes by name (columns left out by `only()`/`defer()` are omitted). */
   toJSON(): RowData<F>
   /** True for the same model and primary key (an unsaved instance equals only itself). */
   equals(other: unknown): boolean
-  /** Fetches and caches a forward relation so that reading it no longer throws. */
-  load<K extends string & keyof this>(name: K): Promise<this[K]>
+  /**
+   * Fetches a relation and caches it so that reading it no longer throws: the related object (or
+   * null), or the array of a multi-valued relation (`'commentSet'`, `'tags'`), which its manager's
+   * `all()` then answers without a query. A nested path (`'post__author'`) also loads the levels
+   * after the first that are not loaded yet, one query per level, and resolves to the first level.
+   */
+  load<K extends string & keyof this>(name: K): Promise<LoadedValue<this[K]>>
+  load(path: `${string}__${string}`): Promise<unknown>
 }
+
+/** What `load(name)` resolves to: the related object, or the rows of a manager (`post.commentSet` gives `Comment[]`). */
+export type LoadedValue<V> = V extends { all(): PromiseLike<infer Rows> } ? Rows : V
 
 /** The instance type of a model with name `N` and fields `F`. */
 export type Instance<N extends string, F> = ModelInstance<N, F> & InstanceData<F>
@@ -160,7 +176,7 @@ export class ModelBase {
   /** Inserts or updates the row (see `ModelInstance.save`). */
   async save(options: SaveOptions = {}): Promise<void> {
     const { saveInstance } = persistence
-    await saveInstance(this, options)
+    await saveInstance(this, saveOptionsFor(this, (this.constructor as typeof ModelBase).meta, options))
   }
 
   /** Deletes the row and what cascades from it. */
@@ -175,23 +191,49 @@ export class ModelBase {
     return result
   }
 
-  /** Reloads fields from the database. */
+  /** Reloads fields from the database (see `ModelInstance.refreshFromDb`). */
   async refreshFromDb(options: { fields?: readonly string[]; using?: string } = {}): Promise<void> {
     const meta = (this.constructor as typeof ModelBase).meta
-    if (options.fields && options.fields.length === 0) return
-    const fields = (options.fields ?? meta.concreteFields.map((f) => f.attname)).map((n) => {
-      if (n.includes('__')) throw new FieldError(`refreshFromDb() fields cannot contain lookups ("${n}")`, { model: meta.name })
-      const f = meta.getField(n)
-      if (!f.concrete) throw new FieldError(`${meta.name}.${n} has no column to reload`, { model: meta.name, field: n })
-      return f
-    })
-    const manager = (meta.cls as unknown as { objects: Manager<unknown> }).objects
-    const fresh = (await manager.using(options.using ?? this[STATE].db).filter({ pk: this.pk } as never).get()) as AnyModel
-    const self = this as unknown as AnyModel
-    for (const f of fields) {
-      self[f.attname] = fresh[f.attname]
-      if (f instanceof ForeignKey) this[STATE].cache?.delete(f.name)
+    const st = this[STATE]
+    let names: string[] | undefined
+    if (options.fields) {
+      if (!Array.isArray(options.fields)) throw new TypeMismatchError(`refreshFromDb() fields must be an array of field names, got ${describe(options.fields)}`, { model: meta.name })
+      if (options.fields.length === 0) return
+      names = []
+      for (const n of options.fields) {
+        if (typeof n !== 'string') throw new TypeMismatchError(`refreshFromDb() takes field names, got ${describe(n)}`, { model: meta.name })
+        if (n.includes('__')) throw new FieldError(`refreshFromDb() fields cannot contain lookups ("${n}")`, { model: meta.name })
+        if (st.prefetched?.has(n)) {
+          clearPrefetchedRows(this, n)
+          continue
+        }
+        const f = meta.getField(n)
+        if (!f.concrete) throw new FieldError(`${meta.name}.${n} has no column to reload`, { model: meta.name, field: n })
+        names.push(f.name)
+      }
+      if (names.length === 0) return
+    } else if (st.deferred?.size) {
+      const deferred = st.deferred
+      names = meta.concreteFields.filter((f) => !deferred.has(f.attname)).map((f) => f.name)
     }
+    let qs = (meta.cls as unknown as { objects: Manager<unknown> }).objects.using(options.using ?? st.db).filter({ pk: this.pk } as never)
+    if (names) qs = (qs as unknown as { only(...n: string[]): typeof qs }).only(...names)
+    const fresh = (await qs.get()) as AnyModel
+    for (const f of meta.concreteFields) {
+      if (names && !f.primaryKey && !names.includes(f.name)) continue
+      loadAttribute(this, f.attname, fresh[f.attname])
+      if (f instanceof ForeignKey) st.cache?.delete(f.name)
+    }
+    if (!options.fields) {
+      for (const rel of meta.reverseRelations()) if (!rel.multiple && rel.accessor) st.cache?.delete(rel.accessor)
+      clearPrefetchedRows(this)
+    }
+    st.db = options.using ?? st.db
+  }
+
+  /** The attribute names of the columns not loaded (see `ModelInstance.getDeferredFields`). */
+  getDeferredFields(): Set<string> {
+    return deferredAttributes(this)
   }
 
   /** Field validation without the database. */
@@ -200,7 +242,7 @@ export class ModelBase {
     const errors: Record<string, string[]> = {}
     const self = this as unknown as AnyModel
     for (const field of meta.concreteFields) {
-      if (options.exclude?.includes(field.name) || field.options.editable === false && field.dbGenerated) continue
+      if (options.exclude?.includes(field.name) || field.options.editable === false && field.dbGenerated || this[STATE].deferred?.has(field.attname)) continue
       let value = self[field.attname]
       if (field.dbGenerated && (value === null || value === undefined)) continue
       if (field instanceof DateTimeField && (field.options.autoNow || field.options.autoNowAdd) && value === null) continue
@@ -230,7 +272,8 @@ export class ModelBase {
     }
     if (options.validateUnique !== false) {
       const { uniqueErrors } = persistence
-      for (const [k, v] of Object.entries(await uniqueErrors(this, options.exclude ?? [], Object.keys(errors)))) {
+      const deferred = meta.concreteFields.filter((f) => this[STATE].deferred?.has(f.attname)).map((f) => f.name)
+      for (const [k, v] of Object.entries(await uniqueErrors(this, [...(options.exclude ?? []), ...deferred], Object.keys(errors)))) {
         errors[k] = [...(errors[k] ?? []), ...v]
       }
     }
@@ -242,7 +285,8 @@ export class ModelBase {
     const meta = (this.constructor as typeof ModelBase).meta
     const out: Record<string, unknown> = {}
     const self = this as unknown as AnyModel
-    for (const f of meta.fields) if (f.concrete) out[f.attname] = self[f.attname]
+    const deferred = this[STATE].deferred
+    for (const f of meta.fields) if (f.concrete && !deferred?.has(f.attname)) out[f.attname] = self[f.attname]
     return out
   }
 
@@ -255,21 +299,9 @@ export class ModelBase {
     return a === b && this.pk !== null && this.pk !== undefined && this.pk === other.pk
   }
 
-  /** Fetches a forward relation and caches it. */
-  async load(name: string): Promise<unknown> {
-    const meta = (this.constructor as typeof ModelBase).meta
-    const field = meta.field(name)
-    if (!(field instanceof ForeignKey) || field.name !== name)
-      throw new FieldError(`${meta.name}.${name} is not a foreign key or one-to-one relation`, { model: meta.name, field: name })
-    const key = (this as unknown as AnyModel)[field.attname]
-    let value: unknown = null
-    if (key !== null && key !== undefined) {
-      meta.resolve()
-      const manager = (field.target.cls as unknown as { objects: Manager<unknown> }).objects
-      value = await manager.using(this[STATE].db).get({ pk: key } as never)
-    }
-    cacheRelation(this, name, value)
-    return value
+  /** Fetches a relation (a nested path, a multi-valued one) and caches it (see `ModelInstance.load`). */
+  async load(path: string): Promise<unknown> {
+    return loadRelation(this, path)
   }
 
   /** `<Post: First Post>`, as in Django's repr. */

@@ -1,11 +1,11 @@
 import { getEngine } from './engine.js'
-import { FieldError, TypeMismatchError } from './errors.js'
+import { FieldError, NotSupportedError, TypeMismatchError } from './errors.js'
 import { FieldRef } from './expressions.js'
 import { describe } from './fields/field.js'
 import { ForeignKey } from './fields/relation.js'
 import type { QuerySet } from './queryset.js'
 import { exprField, resolveExpression } from './resolve.js'
-import type { QueryState } from './state.js'
+import type { QueryState, ResultKind } from './state.js'
 
 /** Whether two primary keys are the same value (numbers, bigints and strings compare by value). */
 export function samePk(a: unknown, b: unknown): boolean {
@@ -90,4 +90,55 @@ export async function inBulkOf<M, R, A>(qs: QuerySet<M, R, A>, ids: readonly unk
   for (let i = 0; i < unique.length; i += size) parts.push(chunk(unique.slice(i, i + size)))
   for (const part of parts) add(await part)
   return out
+}
+
+/** The state of `union()` / `intersection()` / `difference()` of `s` and `other`, with Django's rules for empty parts. */
+export function combineStates(s: QueryState, other: unknown, kind: 'union' | 'intersection' | 'difference', all: boolean): Partial<QueryState> {
+  const model = { model: s.meta.name }
+  if (typeof other !== 'object' || other === null || (other as { isQuerySet?: unknown }).isQuerySet !== true) throw new TypeMismatchError(`${kind}() takes a QuerySet, got ${describe(other)}`, model)
+  const o = (other as { state: QueryState }).state
+  if ([s, o].some((p) => p.related?.length || p.loading))
+    throw new NotSupportedError(`${kind}() of QuerySets using selectRelated(), only() or defer() is not supported: the combined queries must select the same columns`, model)
+  if (!s.values !== !o.values || (!s.values && o.meta !== s.meta))
+    throw new TypeMismatchError(`${kind}() combines QuerySets of the same model, or values() of the same shape: got ${s.meta.name}${s.values ? ' values()' : ''} and ${o.meta.name}${o.values ? ' values()' : ''}`, model)
+  if (s.values && o.values && s.values.length !== o.values.length)
+    throw new TypeMismatchError(`${kind}() needs the same number of values() columns in each QuerySet: ${s.values.length} and ${o.values.length}`, model)
+  if (!s.values && s.annotations.size !== o.annotations.size) throw new TypeMismatchError(`${kind}() needs the same annotations in each QuerySet`, model)
+  let parts: QueryState[] = [s, o]
+  let empty = false
+  // As Django: empty parts drop out of a union and out of the right side of a difference; an empty part empties an intersection.
+  if (kind === 'union') parts = parts.filter((p) => !p.empty)
+  else if (kind === 'difference') parts = s.empty ? [s] : parts.filter((p) => !p.empty)
+  if (parts.length === 0 || (kind === 'intersection' && parts.some((p) => p.empty)) || (kind === 'difference' && s.empty)) {
+    parts = [s, o]
+    empty = true
+  }
+  return { combinator: { kind, all, parts }, where: null, order: [], reversed: false, limit: null, offset: 0, distinct: false, distinctOn: undefined, empty }
+}
+
+
+/** Splits `valuesList(...fields, { flat, named })` arguments into the fields and the row shape. */
+export function valuesListArgs(meta: { name: string }, args: readonly unknown[]): { fields: unknown[]; kind: ResultKind } {
+  let kind: ResultKind = 'tuples'
+  const last = args[args.length - 1]
+  if (typeof last !== 'object' || last === null || Array.isArray(last)) return { fields: [...args], kind }
+  const fields = args.slice(0, -1)
+  const { flat, named } = last as { flat?: boolean; named?: boolean }
+  if (flat && named) throw new TypeMismatchError("'flat' and 'named' can't be used together.", { model: meta.name })
+  if (flat && fields.length > 1) throw new TypeMismatchError("'flat' is not valid when valuesList is called with more than one field.", { model: meta.name })
+  if (flat) kind = 'flat'
+  if (named) kind = 'named'
+  return { fields, kind }
+}
+
+/** Checks the argument of `contains()`: a saved instance of the QuerySet's model; returns its key. */
+export function containsKey(s: QueryState, instance: unknown): unknown {
+  const meta = s.meta
+  if (s.values) throw new TypeMismatchError('Cannot call contains() after values() or valuesList().', { model: meta.name })
+  const other = typeof instance === 'object' && instance !== null ? (instance.constructor as { meta?: unknown }).meta : undefined
+  if (other === undefined) throw new TypeMismatchError(`contains() takes a model instance, got ${describe(instance)}`, { model: meta.name })
+  if (other !== meta) throw new TypeMismatchError(`contains() on a ${meta.name} QuerySet got an instance of ${(other as { name?: string }).name ?? 'another model'}`, { model: meta.name })
+  const pk = (instance as { pk?: unknown }).pk
+  if (pk === null || pk === undefined) throw new TypeMismatchError('contains() cannot be used on unsaved objects.', { model: meta.name })
+  return pk
 }

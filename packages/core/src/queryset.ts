@@ -12,6 +12,8 @@ import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, 
 import type { RowData, FieldsOf, FieldNamesOfKind, UpdateInput, CreateInput } from './types.js'
 import * as ops from './persistence.js'
 import * as extras from './queryset-extras.js'
+import { type CheckRelated, loadingChanges, prefetchChanges, selectRelatedChanges } from './loading-methods.js'
+import { type PrefetchLookup, prefetchInChunks, withPrefetches } from './loading.js'
 import { initialState } from './state.js'
 
 export { initialState }
@@ -186,25 +188,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   }
 
   #combine(kind: 'union' | 'intersection' | 'difference', other: unknown, all: boolean): QuerySet<M, R, A> {
-    const s = this.#state
-    if (!(other instanceof QuerySet)) throw new TypeMismatchError(`${kind}() takes a QuerySet, got ${describe(other)}`, { model: this.meta.name })
-    const o = (other as QuerySet<unknown, unknown, unknown>).#state
-    if (!s.values !== !o.values || (!s.values && o.meta !== s.meta))
-      throw new TypeMismatchError(`${kind}() combines QuerySets of the same model, or values() of the same shape: got ${s.meta.name}${s.values ? ' values()' : ''} and ${o.meta.name}${o.values ? ' values()' : ''}`, { model: this.meta.name })
-    if (s.values && o.values && s.values.length !== o.values.length)
-      throw new TypeMismatchError(`${kind}() needs the same number of values() columns in each QuerySet: ${s.values.length} and ${o.values.length}`, { model: this.meta.name })
-    if (!s.values && s.annotations.size !== o.annotations.size)
-      throw new TypeMismatchError(`${kind}() needs the same annotations in each QuerySet`, { model: this.meta.name })
-    let parts: QueryState[] = [s, o]
-    let empty = false
-    // As Django: empty parts drop out of a union and out of the right side of a difference; an empty part empties an intersection.
-    if (kind === 'union') parts = parts.filter((p) => !p.empty)
-    else if (kind === 'difference') parts = s.empty ? [s] : parts.filter((p) => !p.empty)
-    if (parts.length === 0 || (kind === 'intersection' && parts.some((p) => p.empty)) || (kind === 'difference' && s.empty)) {
-      parts = [s, o]
-      empty = true
-    }
-    return this.#clone({ combinator: { kind, all, parts }, where: null, order: [], reversed: false, limit: null, offset: 0, distinct: false, distinctOn: undefined, empty })
+    return this.#clone(extras.combineStates(this.#state, other, kind, all))
   }
 
   /** A QuerySet that matches nothing and never queries. */
@@ -215,6 +199,27 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   /** Runs on the database configured under `alias`. */
   using(alias: string | undefined): QuerySet<M, R, A> {
     return this.#clone({ using: alias })
+  }
+
+  /** Loads foreign keys and one-to-ones with JOINs in the same query (`'post__author'`); none: every non-null key; `null` clears. */
+  selectRelated<const P extends readonly (string | null)[]>(...paths: P extends readonly [null] ? P : P extends CheckRelated<M, P> ? P : NoInfer<CheckRelated<M, P>>): QuerySet<M, R, A>
+  selectRelated(...paths: unknown[]): QuerySet<M, R, A> {
+    return this.#clone(selectRelatedChanges(this.#state, paths))
+  }
+
+  /** Loads relations with one extra query per level after the rows (`'commentSet'`, `'tags__posts'`, `Prefetch(...)`); `null` clears. */
+  prefetchRelated(...lookups: readonly (string | PrefetchLookup | null)[]): QuerySet<M, R, A> {
+    return this.#clone(prefetchChanges(this.#state, lookups))
+  }
+
+  /** Loads only these columns (and the primary key); reading another throws `FieldNotLoaded`. */
+  only<const P extends readonly string[]>(...fields: P extends CheckPaths<M, P, {}> ? P : NoInfer<CheckPaths<M, P, {}>>): QuerySet<M, R, A> {
+    return this.#clone(loadingChanges(this.#state, fields, true))
+  }
+
+  /** Leaves these columns out of the query (`null` clears); reading one throws `FieldNotLoaded`. */
+  defer<const P extends readonly (string | null)[]>(...fields: P extends readonly [null] ? P : P extends readonly string[] ? (P extends CheckPaths<M, P, {}> ? P : NoInfer<CheckPaths<M, P, {}>>) : never): QuerySet<M, R, A> {
+    return this.#clone(loadingChanges(this.#state, fields, false))
   }
 
   /**
@@ -272,17 +277,8 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   valuesList<const P extends readonly [string]>(...args: [...fields: CheckPaths<M, P, A>, options: { flat: true }]): QuerySet<M, FlatValue<M, P, A>, A>
   valuesList<const P extends readonly string[]>(...args: [...fields: CheckPaths<M, P, A>, options: { named: true }]): QuerySet<M, ValuesRow<M, P, A>, A>
   valuesList(...args: unknown[]): QuerySet<M, unknown, A> {
-    let kind: ResultKind = 'tuples'
-    const last = args[args.length - 1]
-    if (typeof last === 'object' && last !== null && !Array.isArray(last)) {
-      args = args.slice(0, -1)
-      const { flat, named } = last as { flat?: boolean; named?: boolean }
-      if (flat && named) throw new TypeMismatchError("'flat' and 'named' can't be used together.", { model: this.meta.name })
-      if (flat && args.length > 1) throw new TypeMismatchError("'flat' is not valid when valuesList is called with more than one field.", { model: this.meta.name })
-      if (flat) kind = 'flat'
-      if (named) kind = 'named'
-    }
-    return this.#values(args as string[], kind)
+    const { fields, kind } = extras.valuesListArgs(this.meta, args)
+    return this.#values(fields as string[], kind)
   }
 
   #values<R2>(fields: readonly string[], result: ResultKind): QuerySet<M, R2, A> {
@@ -300,7 +296,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
       })
     }
     // values().annotate(Count(...)).values(...) keeps grouping (Django): the GROUP BY follows the new non-aggregate columns.
-    return this.#clone({ values: selected, result, groupByValues: s.groupByValues })
+    return this.#clone({ values: selected, result, groupByValues: s.groupByValues, related: null, relatedAll: false, loading: null, prefetch: [] })
   }
 
   /**
@@ -341,7 +337,8 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   #fetch(): Promise<R[]> {
     if (this.#cache) return Promise.resolve(this.#cache)
     if (!this.#pending) {
-      this.#pending = (this.#state.empty ? Promise.resolve([]) : (this.#engine.select(this.#state) as Promise<R[]>)).then(
+      const state = this.#state
+      this.#pending = (state.empty ? Promise.resolve([]) : withPrefetches(this.#engine.select(state) as Promise<R[]>, state)).then(
         (rows) => {
           this.#cache = rows
           this.#pending = null
@@ -365,8 +362,10 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   async *iterator(options: { chunkSize?: number } = {}): AsyncGenerator<R> {
     const chunkSize = options.chunkSize ?? 2000
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new TypeMismatchError('iterator() chunkSize must be a positive integer', { model: this.meta.name })
+    if (this.#state.prefetch?.length && options.chunkSize === undefined)
+      throw new TypeMismatchError('chunkSize must be provided when using iterator() after prefetchRelated().', { model: this.meta.name })
     if (this.#state.empty) return
-    for await (const row of this.#engine.stream(this.#state, chunkSize)) yield row as R
+    for await (const row of prefetchInChunks(this.#engine.stream(this.#state, chunkSize), this.#state, chunkSize)) yield row as R
   }
 
   /** The single row matching the lookups; throws `DoesNotExist` or `MultipleObjectsReturned`. */
@@ -534,14 +533,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    */
   async contains(instance: M): Promise<boolean> {
     this.#checkNotCombined('contains()')
-    const meta = this.meta
-    if (this.#state.values) throw new TypeMismatchError('Cannot call contains() after values() or valuesList().', { model: meta.name })
-    const other = typeof instance === 'object' && instance !== null ? (instance.constructor as { meta?: unknown }).meta : undefined
-    if (other === undefined) throw new TypeMismatchError(`contains() takes a model instance, got ${describe(instance)}`, { model: meta.name })
-    if (other !== meta)
-      throw new TypeMismatchError(`contains() on a ${meta.name} QuerySet got an instance of ${(other as ModelMeta).name ?? 'another model'}`, { model: meta.name })
-    const pk = (instance as { pk?: unknown }).pk
-    if (pk === null || pk === undefined) throw new TypeMismatchError('contains() cannot be used on unsaved objects.', { model: meta.name })
+    const pk = extras.containsKey(this.#state, instance)
     const has = (rows: readonly R[]) => rows.some((r) => extras.samePk((r as { pk?: unknown }).pk, pk))
     if (this.#cache) return has(this.#cache)
     if (this.#state.empty) return false

@@ -133,6 +133,41 @@ export interface QueryState {
   readonly combinator?: Combinator
   /** `distinct(...fields)`: `DISTINCT ON` these expressions (where the database has it). */
   readonly distinctOn?: readonly ResolvedExpr[]
+  /** `selectRelated(...)`: the single-valued relations loaded with JOINs, as a tree; null or absent: none. */
+  readonly related?: readonly RelatedSelection[] | null
+  /** Set when `related` came from `selectRelated()` without arguments (every non-null foreign key). */
+  readonly relatedAll?: boolean
+  /** `only(...)` / `defer(...)`: which columns are loaded; null or absent: all of them. */
+  readonly loading?: DeferredLoading | null
+  /** `prefetchRelated(...)`: lookups run after the rows are fetched, one query per level. */
+  readonly prefetch?: readonly PrefetchSpec[]
+}
+
+/** A relation `selectRelated()` follows with a JOIN, and the relations it follows from there. */
+export interface RelatedSelection {
+  /** The attribute it fills on the parent instance: a foreign key's name, or a reverse one-to-one accessor. */
+  readonly name: string
+  /** `forward`: a foreign key or one-to-one on the parent; `reverse`: a one-to-one on the related model. */
+  readonly hop: Hop
+  /** Whether the related row may be missing (a nullable key, a reverse one-to-one, or below such a hop): a LEFT JOIN. */
+  readonly nullable: boolean
+  readonly children: readonly RelatedSelection[]
+}
+
+/** The field names given to `only()` (load these) or `defer()` (load all but these), paths included. */
+export interface DeferredLoading {
+  readonly names: readonly string[]
+  readonly only: boolean
+}
+
+/** One `prefetchRelated()` lookup: a path of relation attributes, with an optional queryset and target attribute. */
+export interface PrefetchSpec {
+  /** The relation attributes to follow, joined by `__` (`'commentSet__post'`). */
+  readonly path: string
+  /** The QuerySet state the last level's rows come from (filters, ordering); undefined: the related model's default manager. */
+  readonly queryset?: QueryState
+  /** Store the last level's rows (an array, or an instance for a single-valued relation) on this attribute instead. */
+  readonly toAttr?: string
 }
 
 /** A compound query: `UNION [ALL]`, `INTERSECT` or `EXCEPT` of `parts`, in order. */

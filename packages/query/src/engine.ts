@@ -9,6 +9,7 @@ import {
   NotSupportedError,
   type OrderTerm,
   type QueryState,
+  type RelatedSelection,
   resolveOrderName,
   type ResolvedExpr,
   registerEngine,
@@ -17,6 +18,7 @@ import {
 import { type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
 import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/select.js'
 import { makeHydrator } from './compiler/hydrate.js'
+import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
 import type { DB, Fragment, StrataDialect } from './dialect.js'
 import { type AtomicOptions, brokenError, runAtomic } from './transaction.js'
@@ -56,16 +58,15 @@ export class KyselyEngine implements Engine {
     const s = c.state
     const cols: Fragment[] = []
     const out: OutputColumn[] = []
-    const add = (frag: Fragment, key: string, field: Field | undefined) => {
+    const add = (frag: Fragment, key: string, field: Field | undefined, node?: RelatedSelection) => {
       const alias = `c${out.length}`
       cols.push(sql`${frag} as ${sql.id(alias)}`)
-      out.push({ alias, key, field })
+      out.push(node ? { alias, key, field, node } : { alias, key, field })
     }
     if (s.values) {
       for (const v of s.values) add(c.expression(v.expr), v.key, exprField(v.expr, c.ctx))
     } else {
-      for (const f of s.meta.concreteFields) add(sql.ref(`${c.root}.${f.column}`), f.attname, f)
-      for (const [name, e] of s.annotations) if (!s.hidden.has(name)) add(c.expression(e), name, exprField(e, c.ctx))
+      for (const col of modelColumns(c)) add(col.fragment, col.key, col.field, col.node)
     }
     return { cols, out }
   }

@@ -1,6 +1,52 @@
-import { type Field, hydrate, type ModelMeta, type ResultKind } from '@strata/core'
+import { cacheRelation, deferAttributes, type Field, hydrate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
 import type { DialectOperations } from '../dialect.js'
 import type { OutputColumn } from './select.js'
+
+/** How the columns of one model of a row become an instance: which columns, which fields were not loaded. */
+interface InstancePlan {
+  readonly meta: ModelMeta
+  readonly indexes: number[]
+  /** Attribute names of the model's columns the query left out (`only()`/`defer()`). */
+  readonly deferred: string[]
+  readonly node?: RelatedSelection
+  /** The index of the primary key column (a null key means no related row). */
+  pkIndex: number
+  readonly children: InstancePlan[]
+}
+
+/** Groups the columns by the model they belong to: the query's own, then each relation `selectRelated()` follows. */
+function planInstances(meta: ModelMeta, columns: readonly OutputColumn[]): InstancePlan {
+  const plans = new Map<RelatedSelection | undefined, InstancePlan>()
+  const planFor = (m: ModelMeta, node: RelatedSelection | undefined): InstancePlan => {
+    let p = plans.get(node)
+    if (!p) {
+      p = { meta: m, indexes: [], deferred: [], pkIndex: -1, children: [], ...(node ? { node } : {}) }
+      plans.set(node, p)
+    }
+    return p
+  }
+  const root = planFor(meta, undefined)
+  columns.forEach((c, i) => {
+    const p = c.node ? planFor(c.node.hop.to, c.node) : root
+    p.indexes.push(i)
+    if (c.field === p.meta.pk && c.key === p.meta.pk.attname) p.pkIndex = i
+  })
+  const link = (parent: InstancePlan, nodes: readonly RelatedSelection[]) => {
+    for (const n of nodes) {
+      const p = plans.get(n)
+      if (!p) continue
+      parent.children.push(p)
+      link(p, n.children)
+    }
+  }
+  for (const p of plans.values()) {
+    const loaded = new Set(p.indexes.map((i) => columns[i]!.key))
+    p.deferred.push(...p.meta.concreteFields.filter((f) => !loaded.has(f.attname)).map((f) => f.attname))
+  }
+  const top = [...plans.keys()].filter((n): n is RelatedSelection => n !== undefined)
+  link(root, top.filter((n) => !top.some((other) => other.children.includes(n))))
+  return root
+}
 
 /** Turns driver rows into instances or plain rows, converting each value by its field. */
 export function makeHydrator(
@@ -15,13 +61,38 @@ export function makeHydrator(
   const keys = columns.map((c) => c.key)
   const fields: (Field | undefined)[] = columns.map((c) => c.field)
   const convert = (row: Record<string, unknown>, i: number) => ops.fromDriver(fields[i], row[aliases[i]!])
+  const build = (p: InstancePlan, row: Record<string, unknown>): ModelBase => {
+    const values: Record<string, unknown> = {}
+    for (const i of p.indexes) values[keys[i]!] = convert(row, i)
+    const obj = hydrate(p.meta, values, alias)
+    if (p.deferred.length) deferAttributes(obj, p.meta, p.deferred)
+    for (const child of p.children) attach(obj, child, row)
+    return obj
+  }
+  // A related row, or null when the LEFT JOIN found none; both sides of a one-to-one know each other.
+  const attach = (parent: ModelBase, p: InstancePlan, row: Record<string, unknown>) => {
+    const node = p.node!
+    const key = row[aliases[p.pkIndex]!]
+    if (key === null || key === undefined) {
+      cacheRelation(parent, node.name, null)
+      return
+    }
+    const obj = build(p, row)
+    cacheRelation(parent, node.name, obj)
+    if (node.hop.kind === 'reverse') cacheRelation(obj, node.hop.field.name, parent)
+    else if (node.hop.field.kind === 'oneToOne' && node.hop.field.relatedAccessor) cacheRelation(obj, node.hop.field.relatedAccessor, parent)
+  }
   switch (result) {
-    case 'instances':
-      return (row) => {
-        const values: Record<string, unknown> = {}
-        for (let i = 0; i < n; i++) values[keys[i]!] = convert(row, i)
-        return hydrate(meta, values, alias)
-      }
+    case 'instances': {
+      const plan = planInstances(meta, columns)
+      if (plan.children.length === 0 && plan.deferred.length === 0)
+        return (row) => {
+          const values: Record<string, unknown> = {}
+          for (let i = 0; i < n; i++) values[keys[i]!] = convert(row, i)
+          return hydrate(meta, values, alias)
+        }
+      return (row) => build(plan, row)
+    }
     case 'dicts':
     case 'named':
       return (row) => {

@@ -14,6 +14,7 @@ import {
   type ResolveContext,
   type ResolvedExpr,
   type ResolvedPath,
+  type RelatedSelection,
   TRANSFORMS,
   type WhereNode,
 } from '@strata/core'
@@ -25,6 +26,8 @@ export interface OutputColumn {
   readonly alias: string
   readonly key: string
   readonly field: Field | undefined
+  /** The relation `selectRelated()` follows that the column belongs to; undefined for the query's own model. */
+  readonly node?: RelatedSelection
 }
 
 const TRUE = sql<boolean>`1 = 1`
@@ -46,6 +49,8 @@ export class QueryCompiler {
   #counter = 0
   readonly #outer?: QueryCompiler
   readonly ctx: ResolveContext
+  /** Columns of `selectRelated()` relations, which an aggregating query must also group by. */
+  readonly relatedColumns: Fragment[] = []
 
   constructor(state: QueryState, dialect: StrataDialect, options: { root?: string; prefix?: string; outer?: QueryCompiler } = {}) {
     this.state = state
@@ -91,9 +96,24 @@ export class QueryCompiler {
     return alias
   }
 
-  #addJoin(hop: Hop, from: string): string {
+  /**
+   * Joins a relation `selectRelated()` follows from the alias `from` (whose join key is `parentKey`):
+   * INNER when the related row always exists, LEFT when it may not. A join of the same path made
+   * for a filter is reused, as Django does.
+   */
+  joinRelated(node: RelatedSelection, from: string, parentKey: string): { alias: string; key: string } {
+    const key = `${parentKey}/${node.hop.kind}:${node.hop.field.modelName}.${node.hop.field.name}`
+    let alias = this.#aliases.get(key)
+    if (!alias) {
+      alias = this.#addJoin(node.hop, from, node.nullable ? 'left' : 'inner')
+      this.#aliases.set(key, alias)
+    }
+    return { alias, key }
+  }
+
+  #addJoin(hop: Hop, from: string, type: 'left' | 'inner' = 'left'): string {
     const to = this.#newAlias()
-    const t = (meta: ModelMeta, a: string) => sql`left join ${sql.table(meta.dbTable)} as ${sql.id(a)}`
+    const t = (meta: ModelMeta, a: string) => sql`${sql.raw(type)} join ${sql.table(meta.dbTable)} as ${sql.id(a)}`
     const col = (a: string, c: string) => sql.ref(`${a}.${c}`)
     switch (hop.kind) {
       case 'forward': {
@@ -354,6 +374,7 @@ export class QueryCompiler {
       return s.values.filter((v) => !hasAggregate(v.expr) && !(v.expr.type === 'col' && v.expr.path.annotation && hasAggregate(s.annotations.get(v.expr.path.annotation)!))).map((v) => this.expression(v.expr))
     }
     const out: Fragment[] = s.meta.concreteFields.map((f) => sql.ref(`${this.root}.${f.column}`))
+    out.push(...this.relatedColumns)
     for (const [name, e] of s.annotations) if (!hasAggregate(e) && !s.hidden.has(name)) out.push(this.expression(e))
     // Ordering by a joined column needs it grouped too (PostgreSQL insists); grouping by the primary key
     // already makes each group one row, so this never changes the result.
