@@ -8,6 +8,9 @@ import { expressionSuite } from './suites/expressions.js'
 import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
 import { lookupSuite } from './suites/lookups.js'
+import { deletionSuite } from './suites/deletion.js'
+import { managerSuite } from './suites/managers.js'
+import { signalSuite } from './suites/signals.js'
 import { methodSuite } from './suites/methods.js'
 import { migrationSuite } from './suites/migrations.js'
 import { querySetSuite } from './suites/querysets.js'
@@ -37,6 +40,9 @@ export function runConformance(target: ConformanceTarget): void {
     functionSuite(ctx)
     dateSuite(ctx)
     relationSuite(ctx)
+    managerSuite(ctx)
+    deletionSuite(ctx)
+    signalSuite(ctx)
     typeSuite(ctx)
     badInputSuite(ctx)
     combinatorSuite(ctx)

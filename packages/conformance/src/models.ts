@@ -1,4 +1,5 @@
 import { f, model } from '@strata/core'
+import { RELATION_MODELS } from './relation-models.js'
 
 /** API.md section 3: the blog. */
 export class Author extends model('Author', {
@@ -117,6 +118,7 @@ export const MODELS = [
   Album,
   Song,
   Note,
+  ...RELATION_MODELS,
 ] as const
 
 declare module '@strata/core' {
@@ -135,3 +137,5 @@ declare module '@strata/core' {
     Note: Note
   }
 }
+
+export * from './relation-models.js'

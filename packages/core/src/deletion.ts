@@ -1,71 +1,114 @@
-import { getEngine, } from './engine.js'
-import { ProtectedError, RestrictedError, } from './errors.js'
-import type { Field } from './fields/field.js'
-import { ForeignKey, ManyToManyField } from './fields/relation.js'
+import { getEngine } from './engine.js'
+import { ProtectedError, RestrictedError } from './errors.js'
+import { ForeignKey } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
-import type { DeleteResult, } from './model.js'
-import { chunks, querySet, type Row, } from './persistence.js'
+import { type DeleteResult, type ModelBase, STATE } from './model.js'
+import { batchSizeFor } from './batching.js'
+import { chunks, querySet, type Row } from './persistence.js'
 import { QuerySet } from './queryset.js'
+import { postDelete, preDelete } from './signals.js'
 import type { QueryState } from './state.js'
 
+// The deletion collector (Django's django/db/models/deletion.py). Starting from the rows of a
+// query, it follows every foreign key that points at them (hidden ones and join-table keys
+// included) and applies each key's onDelete. Rows are loaded only where something needs them:
+// instances for models with delete receivers (signals) and for PROTECT/RESTRICT reports,
+// primary keys for models whose rows have dependants of their own; a model that nothing points
+// at (except DO_NOTHING keys) and that has no receivers is deleted in bulk by its key to the
+// parent, without loading anything (Django's fast delete). It all runs in one transaction.
 
-async function pksOf(meta: ModelMeta, using: string | undefined, lookup: Record<string, unknown>): Promise<unknown[]> {
-  return (await querySet(meta, using).filter(lookup as never).valuesList('pk' as never, { flat: true } as never)) as unknown[]
+type Fk = ForeignKey<unknown, boolean, boolean, 'foreignKey' | 'oneToOne'>
+
+/** Options of `deleteQuery()`. */
+export interface DeleteOptions {
+  /** What `delete()` was called on (an instance or a QuerySet), passed to delete signals. */
+  origin?: unknown
+  /** The root rows as instances (`instance.delete()`), so receivers get the caller's object. */
+  instances?: readonly ModelBase[]
+}
+
+/** One batch of rows of one model to delete, with the instances when receivers need them. */
+interface Step {
+  meta: ModelMeta
+  pks: unknown[]
+  instances: Row[] | null
+}
+
+function keyOf(v: unknown): string {
+  return typeof v === 'bigint' || typeof v === 'number' ? `n${v}` : `${typeof v}:${String(v)}`
+}
+
+/** Whether delete receivers are connected for `meta` (auto-created join tables send none, as in Django). */
+function hasReceivers(meta: ModelMeta): boolean {
+  return !meta.autoCreated && (preDelete.hasReceivers(meta) || postDelete.hasReceivers(meta))
+}
+
+/** Whether rows of `meta` can be deleted in bulk without loading them: nothing depends on them and nobody listens. */
+function canFastDelete(meta: ModelMeta): boolean {
+  return !hasReceivers(meta) && meta.incomingRelations().every((r) => r.field.onDelete === 'DO_NOTHING')
 }
 
 /** Deletes the rows of a query and everything `onDelete` says goes with them, atomically. */
-export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
+export async function deleteQuery(state: QueryState, options: DeleteOptions = {}): Promise<DeleteResult> {
   const meta = state.meta
-  const engine = getEngine(state.using ?? 'default')
+  const using = state.using
+  const alias = using ?? 'default'
+  const engine = getEngine(alias)
+  // Key lists per statement, sized to the database's parameter limit (room left for the query's own).
+  const batch = batchSizeFor(engine, 1, 64)
   meta.resolve()
-  const simple = meta.reverseRelations().length === 0 && !meta.fields.some((f) => f instanceof ManyToManyField)
-  if (simple && state.annotations.size === 0 && !state.distinct) {
+  if (canFastDelete(meta) && state.annotations.size === 0 && !state.distinct) {
     const n = await engine.delete(state)
     return { total: n, perModel: n ? { [meta.name]: n } : {} }
   }
-  return engine.atomic(async () => {
-    const rootQs = new QuerySet<unknown>({ ...state, order: [] })
-    const rootPks = (await rootQs.valuesList('pk' as never, { flat: true } as never)) as unknown[]
-    const plan: { meta: ModelMeta; pks: unknown[] }[] = []
-    const updates: { meta: ModelMeta; field: Field; value: unknown; pks: unknown[] }[] = []
-    const protectedObjs: { field: ForeignKey<unknown, boolean, boolean>; objs: unknown[] }[] = []
-    const restricted: { field: ForeignKey<unknown, boolean, boolean>; meta: ModelMeta; objs: unknown[] }[] = []
-    const seen = new Map<ModelMeta, Set<unknown>>()
-    const throughDeletes: { meta: ModelMeta; field: string; pks: unknown[] }[] = []
+  const deleted: Row[] = []
+  const result = await engine.atomic(async () => {
+    const steps: Step[] = []
+    const fast: { meta: ModelMeta; field: Fk; pks: unknown[] }[] = []
+    const updates: { meta: ModelMeta; field: Fk; value: unknown; pks: unknown[] }[] = []
+    const protectedObjs: { field: Fk; objs: Row[] }[] = []
+    const restricted: { field: Fk; objs: Row[] }[] = []
+    const seen = new Map<ModelMeta, Set<string>>()
 
-    const collect = async (m: ModelMeta, pks: unknown[]): Promise<void> => {
+    const load = async (m: ModelMeta, lookup: Record<string, unknown>, instances: boolean): Promise<Row[] | unknown[]> => {
+      const qs = querySet(m, using).filter(lookup as never)
+      if (instances) return (await qs) as Row[]
+      return (await qs.valuesList('pk' as never, { flat: true } as never)) as unknown[]
+    }
+
+    const collect = async (m: ModelMeta, rows: readonly unknown[], instances: boolean): Promise<void> => {
       let set = seen.get(m)
       if (!set) seen.set(m, (set = new Set()))
-      const fresh = pks.filter((p) => !set.has(p))
-      if (fresh.length === 0) return
-      for (const p of fresh) set.add(p)
-      for (const f of m.fields) if (f instanceof ManyToManyField) throughDeletes.push({ meta: f.through, field: f.sourceField.name, pks: fresh })
-      for (const rev of m.reverseRelations()) {
-        if (rev.field instanceof ManyToManyField) {
-          throughDeletes.push({ meta: rev.field.through, field: rev.field.targetField.name, pks: fresh })
-          continue
-        }
-        const fk = rev.field as ForeignKey<unknown, boolean, boolean>
-        for (const part of chunks(fresh)) {
-          const lookup = { [`${fk.name}__in`]: part }
+      const freshRows = rows.filter((r) => !set.has(keyOf(instances ? (r as Row).pk : r)))
+      if (freshRows.length === 0) return
+      const pks = freshRows.map((r) => (instances ? (r as Row).pk : r))
+      for (const p of pks) set.add(keyOf(p))
+      for (const rel of m.incomingRelations()) {
+        const fk = rel.field
+        for (const part of chunks(pks, batch)) {
+          const lookup = { [`${fk.attname}__in`]: part }
           switch (fk.onDelete) {
             case 'CASCADE':
-              await collect(rev.model, await pksOf(rev.model, state.using, lookup))
+              if (canFastDelete(rel.model)) fast.push({ meta: rel.model, field: fk, pks: part })
+              else {
+                const withInstances = hasReceivers(rel.model)
+                await collect(rel.model, await load(rel.model, lookup, withInstances), withInstances)
+              }
               break
             case 'PROTECT': {
-              const objs = (await querySet(rev.model, state.using).filter(lookup as never)) as unknown[]
+              const objs = (await load(rel.model, lookup, true)) as Row[]
               if (objs.length) protectedObjs.push({ field: fk, objs })
               break
             }
             case 'RESTRICT': {
-              const objs = (await querySet(rev.model, state.using).filter(lookup as never)) as Row[]
-              if (objs.length) restricted.push({ field: fk, meta: rev.model, objs })
+              const objs = (await load(rel.model, lookup, true)) as Row[]
+              if (objs.length) restricted.push({ field: fk, objs })
               break
             }
             case 'SET_NULL':
             case 'SET_DEFAULT': {
-              const pks2 = await pksOf(rev.model, state.using, lookup)
-              if (pks2.length) updates.push({ meta: rev.model, field: fk, value: fk.onDelete === 'SET_NULL' ? null : fk.getDefault() ?? null, pks: pks2 })
+              const ids = (await load(rel.model, lookup, false)) as unknown[]
+              if (ids.length) updates.push({ meta: rel.model, field: fk, value: fk.onDelete === 'SET_NULL' ? null : (fk.getDefault() ?? null), pks: ids })
               break
             }
             default:
@@ -73,10 +116,16 @@ export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
           }
         }
       }
-      plan.push({ meta: m, pks: fresh })
+      steps.push({ meta: m, pks, instances: instances ? (freshRows as Row[]) : null })
     }
 
-    await collect(meta, rootPks)
+    if (options.instances) await collect(meta, options.instances, true)
+    else {
+      const rootQs = new QuerySet<unknown>({ ...state, order: [] })
+      if (hasReceivers(meta)) await collect(meta, (await rootQs) as Row[], true)
+      else await collect(meta, (await rootQs.valuesList('pk' as never, { flat: true } as never)) as unknown[], false)
+    }
+
     if (protectedObjs.length) {
       const names = [...new Set(protectedObjs.map((p) => `'${p.field.modelName}.${p.field.name}'`))].join(', ')
       throw new ProtectedError(
@@ -85,7 +134,11 @@ export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
         { model: meta.name },
       )
     }
-    const blocking = restricted.flatMap((r) => r.objs.filter((o) => !seen.get(r.meta)?.has((o as Row).pk)).map((o) => ({ o, r })))
+    // RESTRICT (Django's rule): a restricting row does not block when it is itself being deleted,
+    // collected through a CASCADE path or deleted in bulk by its key to a row being deleted.
+    const deletedBy = (o: Row, m: ModelMeta) =>
+      seen.get(m)?.has(keyOf(o.pk)) || fast.some((f) => f.meta === m && f.pks.some((p) => keyOf(p) === keyOf(o[f.field.attname])))
+    const blocking = restricted.flatMap((r) => r.objs.filter((o) => !deletedBy(o, metaOfRow(o))).map((o) => ({ o, r })))
     if (blocking.length) {
       const names = [...new Set(blocking.map(({ r }) => `'${r.field.modelName}.${r.field.name}'`))].join(', ')
       throw new RestrictedError(
@@ -94,6 +147,13 @@ export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
         { model: meta.name },
       )
     }
+
+    const ordered = referencingFirst(steps)
+    const signal = { using: alias, origin: options.origin }
+    for (const step of ordered) {
+      if (!step.instances || !preDelete.hasReceivers(step.meta)) continue
+      for (const obj of step.instances) await preDelete.send({ sender: step.meta.cls, instance: obj, ...signal })
+    }
     const perModel: Record<string, number> = {}
     let total = 0
     const count = (name: string, n: number) => {
@@ -101,25 +161,38 @@ export async function deleteQuery(state: QueryState): Promise<DeleteResult> {
       perModel[name] = (perModel[name] ?? 0) + n
       total += n
     }
+    for (const f of fast) count(f.meta.name, await engine.delete(querySet(f.meta, using).filter({ [`${f.field.attname}__in`]: f.pks } as never).state))
     for (const u of updates) {
-      for (const part of chunks(u.pks)) {
-        const qs = querySet(u.meta, state.using).filter({ pk__in: part } as never)
+      for (const part of chunks(u.pks, batch)) {
+        const qs = querySet(u.meta, using).filter({ pk__in: part } as never)
         await engine.update(qs.state, [{ column: u.field.column, attname: u.field.attname, value: u.value }])
       }
     }
-    for (const t of throughDeletes) {
-      for (const part of chunks(t.pks)) count(t.meta.name, await engine.delete(querySet(t.meta, state.using).filter({ [`${t.field}__in`]: part } as never).state))
+    for (const step of ordered) {
+      for (const part of chunks(step.pks, batch)) count(step.meta.name, await engine.delete(querySet(step.meta, using).filter({ pk__in: part } as never).state))
+      if (!step.instances || !postDelete.hasReceivers(step.meta)) continue
+      for (const obj of step.instances) await postDelete.send({ sender: step.meta.cls, instance: obj, ...signal })
     }
-    for (const step of referencingFirst(plan)) {
-      for (const part of chunks(step.pks)) count(step.meta.name, await engine.delete(querySet(step.meta, state.using).filter({ pk__in: part } as never).state))
-    }
+    for (const step of ordered) deleted.push(...(step.instances ?? []))
     return { total, perModel }
   })
+  // As Django, the deleted instances lose their primary key, once the transaction has committed.
+  for (const obj of deleted) {
+    obj.pk = null
+    obj[STATE].adding = true
+  }
+  return result
+}
+
+function metaOfRow(o: Row): ModelMeta {
+  return (o.constructor as unknown as { meta: ModelMeta }).meta
 }
 
 /**
- * Orders delete steps so that rows holding a foreign key go before the rows they point at: a
- * database that checks constraints at once (MySQL) refuses the other order. Stable; cycles keep their order.
+ * Orders delete steps so that rows holding a foreign key go before the rows they point at
+ * (children first, as Django's collector): a database that checks constraints at once (MySQL)
+ * refuses the other order. Stable, so the batches of a self-referencing model keep the order
+ * they were collected in (children after parents, reversed by the recursion). Cycles keep their order.
  */
 function referencingFirst<T extends { meta: ModelMeta }>(steps: readonly T[]): T[] {
   const pending = [...steps]
@@ -127,7 +200,7 @@ function referencingFirst<T extends { meta: ModelMeta }>(steps: readonly T[]): T
   const pointsAt = (from: ModelMeta, to: ModelMeta) => from !== to && from.concreteFields.some((f) => f instanceof ForeignKey && f.target === to)
   while (pending.length) {
     const i = pending.findIndex((s) => !pending.some((o) => pointsAt(o.meta, s.meta)))
-    out.push(...pending.splice(Math.max(i , 0), 1))
+    out.push(...pending.splice(Math.max(i, 0), 1))
   }
   return out
 }

@@ -62,6 +62,8 @@ export {
   type ModelClassLike,
   ModelMeta,
   type ModelOptions,
+  type IncomingRelation,
+  onResolved,
   type ReverseRelation,
   resolveAll,
   snakeCase,
@@ -84,6 +86,30 @@ export {
 } from './model.js'
 export { Manager } from './manager.js'
 export { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
+export { Prefetch, PrefetchLookup, type PrefetchQuerySet, prefetchRelatedObjects } from './loading.js'
+export { childMask, deferAttributes, deferredAttributes, type LoadMask, loadMask, maskedFields } from './deferred.js'
+export { SELECT_RELATED_MAX_DEPTH } from './select-related.js'
+export type { CheckRelated } from './loading-methods.js'
+export { type BulkOption, NullableRelatedManager, RelatedManager } from './related.js'
+export { ManyRelatedManager, type ManyItems, type ThroughDefaultsOption } from './related-m2m.js'
+export {
+  type ConnectOptions,
+  type DeleteArgs,
+  type M2MAction,
+  type M2MChangedArgs,
+  m2mChanged,
+  type ModelSignal,
+  postDelete,
+  postSave,
+  type PostSaveArgs,
+  preDelete,
+  preSave,
+  type PreSaveArgs,
+  type Receiver,
+  Signal,
+  type SignalArgsOf,
+} from './signals.js'
+export { type DeleteOptions } from './deletion.js'
 export { Prefetch, PrefetchLookup, type PrefetchQuerySet, prefetchRelatedObjects } from './loading.js'
 export { childMask, deferAttributes, deferredAttributes, type LoadMask, loadMask, maskedFields } from './deferred.js'
 export { SELECT_RELATED_MAX_DEPTH } from './select-related.js'

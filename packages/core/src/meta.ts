@@ -44,6 +44,14 @@ export interface ReverseRelation {
   multiple: boolean
 }
 
+/** A foreign key seen from the model it points at, hidden ones and join-table keys included (for deletion). */
+export interface IncomingRelation {
+  /** The foreign key (or one-to-one), declared on `model`. */
+  field: ForeignKey<unknown, boolean, boolean, 'foreignKey' | 'oneToOne'>
+  /** The model that declares it. */
+  model: ModelMeta
+}
+
 /** Converts `BlogEntry` or `pubDate` to `blog_entry` / `pub_date`. */
 export function snakeCase(name: string): string {
   return name
@@ -93,6 +101,8 @@ export class ModelMeta {
   autoCreated = false
   #resolvedAt = -1
   #reverse = new Map<string, ReverseRelation>()
+  #accessors = new Map<string, ReverseRelation>()
+  #incoming: IncomingRelation[] = []
 
   constructor(name: string, fields: Record<string, Field>, options: ModelOptions = {}) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new FieldError(`Invalid model name ${JSON.stringify(name)}`)
@@ -185,6 +195,23 @@ export class ModelMeta {
     return [...this.#reverse.values()]
   }
 
+  /** The reverse relation whose accessor on instances is `name` (`commentSet`), if any. */
+  reverseAccessor(name: string): ReverseRelation | undefined {
+    this.resolve()
+    return this.#accessors.get(name)
+  }
+
+  /** Every foreign key pointing at this model, hidden ones (`relatedName: '+'`) and join-table keys included. */
+  incomingRelations(): readonly IncomingRelation[] {
+    this.resolve()
+    return this.#incoming
+  }
+
+  /** Called by `resolveAll`; records a foreign key that points here. */
+  addIncoming(rel: IncomingRelation): void {
+    this.#incoming.push(rel)
+  }
+
   /** Human names, for the admin and messages. */
   get verboseName(): string {
     return this.options.verboseName ?? snakeCase(this.name).replace(/_/g, ' ')
@@ -219,12 +246,28 @@ export class ModelMeta {
         `Reverse query name ${JSON.stringify(rel.queryName)} for ${rel.model.name}.${rel.field.name} clashes with field ${this.name}.${rel.queryName}. Set relatedName.`,
         { model: rel.model.name, field: rel.field.name },
       )
+    if (rel.accessor !== null) {
+      const other = this.#accessors.get(rel.accessor)
+      if (other && other.field !== rel.field)
+        throw new FieldError(
+          `Reverse accessor ${JSON.stringify(rel.accessor)} on ${this.name} clashes: ${other.model.name}.${other.field.name} and ${rel.model.name}.${rel.field.name}. Set relatedName on one of them.`,
+          { model: rel.model.name, field: rel.field.name },
+        )
+      if (this.#byName.has(rel.accessor))
+        throw new FieldError(
+          `Reverse accessor ${JSON.stringify(rel.accessor)} for ${rel.model.name}.${rel.field.name} clashes with field ${this.name}.${rel.accessor}. Set relatedName.`,
+          { model: rel.model.name, field: rel.field.name },
+        )
+      this.#accessors.set(rel.accessor, rel)
+    }
     this.#reverse.set(rel.queryName, rel)
   }
 
   /** Forgets reverse relations before a new resolution pass. */
   resetReverse(): void {
     this.#reverse = new Map()
+    this.#accessors = new Map()
+    this.#incoming = []
     this.#resolvedAt = generation
   }
 }
@@ -237,6 +280,13 @@ function cloneField(f: Field): Field {
   return copy
 }
 
+const RESOLVE_HOOKS: ((models: readonly ModelMeta[]) => void)[] = []
+
+/** Registers `fn` to run after every resolution of the model graph (related.ts installs accessors). */
+export function onResolved(fn: (models: readonly ModelMeta[]) => void): void {
+  RESOLVE_HOOKS.push(fn)
+}
+
 /** Resolves every registered model's relations; throws a clear error for unknown targets. */
 export function resolveAll(): void {
   const metas = allModels()
@@ -244,21 +294,26 @@ export function resolveAll(): void {
   for (const m of metas) {
     for (const field of m.fields) {
       if (!(field instanceof RelatedField)) continue
-      const target = resolveTarget(field.to, getModel)
+      const target = field.to === 'self' ? m : resolveTarget(field.to, getModel)
       if (!target)
         throw new FieldError(
           `${m.name}.${field.name} points at ${typeof field.to === 'string' ? JSON.stringify(field.to) : 'a model'} which is not defined. Known models: ${metas.map((x) => x.name).join(', ')}`,
           { model: m.name, field: field.name },
         )
       field.target = target
-      if (field instanceof ManyToManyField && !field.through) makeThrough(m, field)
+      if (field instanceof ManyToManyField) {
+        if (field.customThrough) useThrough(m, field)
+        else if (!field.through) makeThrough(m, field)
+      }
     }
   }
-  for (const m of allModels()) {
+  const all = allModels()
+  for (const m of all) {
     for (const field of m.fields) {
+      if (field instanceof ForeignKey && field.target) field.target.addIncoming({ field, model: m })
       if (!(field instanceof RelatedField)) continue
       if (field.relatedAccessor === null && !(field.options as { relatedQueryName?: string }).relatedQueryName) continue
-      if (field instanceof ManyToManyField && field.symmetrical && field.target === m) continue
+      if (field instanceof ManyToManyField && field.symmetrical) continue
       field.target.addReverse({
         queryName: field.relatedQueryName,
         accessor: field.relatedAccessor,
@@ -268,6 +323,7 @@ export function resolveAll(): void {
       })
     }
   }
+  for (const hook of RESOLVE_HOOKS) hook(all)
 }
 
 function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
@@ -276,11 +332,12 @@ function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
   const from = self ? `from${source.name}` : lowerFirst(source.name)
   const to = self ? `to${target.name}` : lowerFirst(target.name)
   const name = `${source.name}${field.name[0]!.toUpperCase()}${field.name.slice(1)}`
+  const dbConstraint = field.options.dbConstraint !== false
   const through = new ModelMeta(
     name,
     {
-      [from]: new ForeignKey('foreignKey', source.name, { onDelete: 'CASCADE', relatedName: '+' }),
-      [to]: new ForeignKey('foreignKey', target.name, { onDelete: 'CASCADE', relatedName: '+' }),
+      [from]: new ForeignKey('foreignKey', source.name, { onDelete: 'CASCADE', relatedName: '+', dbConstraint }),
+      [to]: new ForeignKey('foreignKey', target.name, { onDelete: 'CASCADE', relatedName: '+', dbConstraint }),
     },
     { app: source.app, dbTable: field.options.dbTable ?? `${source.dbTable}_${snakeCase(field.name)}`, uniqueTogether: [[from, to]] },
   )
@@ -290,6 +347,49 @@ function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
   field.targetField = through.field(to) as ForeignKey<unknown, boolean, boolean>
   field.sourceField.target = source
   field.targetField.target = target
+}
+
+/** Checks a user-declared join model (`through`) and picks its two foreign keys, as Django does. */
+function useThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
+  const label = `${source.name}.${field.name}`
+  const err = (msg: string) => new FieldError(`${label}: ${msg}`, { model: source.name, field: field.name })
+  const through = resolveTarget(field.options.through!, getModel)
+  const written = field.options.through
+  if (!through) throw err(`the join model ${typeof written === 'string' ? JSON.stringify(written) : 'given as through'} is not defined`)
+  const target = field.target
+  const fks = through.fields.filter((f): f is ForeignKey<unknown, boolean, boolean> => f instanceof ForeignKey)
+  const pointsAt = (fk: ForeignKey<unknown, boolean, boolean>, m: ModelMeta) => (fk.to === 'self' ? through : resolveTarget(fk.to, getModel)) === m
+  let src: ForeignKey<unknown, boolean, boolean> | undefined
+  let dst: ForeignKey<unknown, boolean, boolean> | undefined
+  const names = field.options.throughFields
+  if (names !== undefined) {
+    if (!Array.isArray(names) || names.length !== 2 || !names.every((n) => typeof n === 'string'))
+      throw err('throughFields must be two field names of the join model: [toThisModel, toTarget]')
+    const pick = (n: string, m: ModelMeta, side: string) => {
+      const fk = fks.find((f) => f.name === n)
+      if (!fk || !pointsAt(fk, m)) throw err(`throughFields: ${through.name}.${n} is not a foreign key to ${m.name} (the ${side} side)`)
+      return fk
+    }
+    src = pick(names[0], source, 'source')
+    dst = pick(names[1], target, 'target')
+  } else if (source === target) {
+    const own = fks.filter((fk) => pointsAt(fk, source))
+    if (own.length !== 2)
+      throw err(`the join model ${through.name} has ${own.length} foreign keys to ${source.name}; a self relation needs exactly two, or throughFields`)
+    ;[src, dst] = own
+  } else {
+    const toSource = fks.filter((fk) => pointsAt(fk, source))
+    const toTarget = fks.filter((fk) => pointsAt(fk, target))
+    if (toSource.length === 0 || toTarget.length === 0)
+      throw err(`the join model ${through.name} needs a foreign key to ${source.name} and one to ${target.name}`)
+    if (toSource.length > 1 || toTarget.length > 1)
+      throw err(`the join model ${through.name} has several foreign keys to ${toSource.length > 1 ? source.name : target.name}, which is ambiguous: set throughFields: [toThisModel, toTarget]`)
+    src = toSource[0]
+    dst = toTarget[0]
+  }
+  field.through = through
+  field.sourceField = src!
+  field.targetField = dst!
 }
 
 function lowerFirst(s: string): string {

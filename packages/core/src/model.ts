@@ -4,12 +4,14 @@ import { clearPrefetchedRows, loadRelation } from './loading.js'
 import { getEngine } from './engine.js'
 import { FieldError, RelationNotLoaded, TypeMismatchError, ValidationError, type MultipleObjectsReturned, type ObjectDoesNotExist } from './errors.js'
 import { describe, type Field } from './fields/field.js'
-import { ForeignKey, RelatedField } from './fields/relation.js'
+import { ForeignKey, ManyToManyField, RelatedField } from './fields/relation.js'
 import { CharField, DateTimeField } from './fields/scalar.js'
 import { Manager } from './manager.js'
 import { type ModelClassLike, ModelMeta, type ModelOptions } from './meta.js'
 import type { QuerySet } from './queryset.js'
-import type { CreateInput, FieldsShape, InstanceData, MODEL, ModelBrand, Models, PkType, RowData } from './types.js'
+import { forwardManager, relatedByName } from './related.js'
+import type { RelatedName, RelatedOf } from './related-types.js'
+import type { CreateInput, FieldsShape, InstanceData, MODEL, ModelBrand, Models, PkType, ResolveSelf, RowData } from './types.js'
 
 /** Per-instance bookkeeping, kept off the enumerable data. */
 export interface InstanceState {
@@ -69,6 +71,12 @@ export interface ModelInstance<N extends string = string, F = unknown> {
    */
   load<K extends string & keyof this>(name: K): Promise<LoadedValue<this[K]>>
   load(path: `${string}__${string}`): Promise<unknown>
+  /**
+   * A many-to-many manager (`'tags'`) or a reverse accessor (`'commentSet'`, a `relatedName`, a
+   * reverse one-to-one such as `'restaurant'`), typed from the `Models` registry: the typed twin
+   * of reading `post.commentSet`. An unknown name is a `FieldError`.
+   */
+  related<K extends RelatedName<N, F>>(name: K): RelatedOf<N, F, K>
 }
 
 /** What `load(name)` resolves to: the related object, or the rows of a manager (`post.commentSet` gives `Comment[]`). */
@@ -185,7 +193,7 @@ export class ModelBase {
     if (this.pk === null || this.pk === undefined)
       throw new FieldError(`${meta.name} object can't be deleted because its ${meta.pk.name} attribute is not set`, { model: meta.name })
     const qs = (meta.cls as unknown as { objects: Manager<unknown> }).objects.using(options.using ?? this[STATE].db).filter({ pk: this.pk } as never)
-    const result = await (qs as QuerySet<unknown>).delete()
+    const result = await persistence.deleteQuery((qs as QuerySet<unknown>).state, { origin: this, instances: [this] })
     this.pk = null
     this[STATE].adding = true
     return result
@@ -304,6 +312,14 @@ export class ModelBase {
     return loadRelation(this, path)
   }
 
+  /**
+   * A reverse or many-to-many manager, or a reverse one-to-one object, by its accessor name: the
+   * typed twin of `post.commentSet` / `post.tags` / `place.restaurant`.
+   */
+  related(name: string): unknown {
+    return relatedByName(this, name)
+  }
+
   /** `<Post: First Post>`, as in Django's repr. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     const meta = (this.constructor as typeof ModelBase).meta
@@ -339,6 +355,20 @@ export function hydrate(meta: ModelMeta, values: Record<string, unknown>, db: st
 
 function defineRelationAccessors(cls: typeof ModelBase, meta: ModelMeta): void {
   for (const field of meta.fields) {
+    if (field instanceof ManyToManyField) {
+      const m2m = field
+      Object.defineProperty(cls.prototype, field.name, {
+        configurable: true,
+        enumerable: false,
+        get(this: ModelBase) {
+          return forwardManager(this, m2m)
+        },
+        set() {
+          throw new TypeMismatchError(`Direct assignment to the forward side of a many-to-many set is prohibited. Use ${m2m.name}.set() instead.`, { model: meta.name, field: m2m.name })
+        },
+      })
+      continue
+    }
     if (!(field instanceof ForeignKey)) continue
     const { name, attname } = field
     Object.defineProperty(cls.prototype, name, {
@@ -379,7 +409,7 @@ function defineRelationAccessors(cls: typeof ModelBase, meta: ModelMeta): void {
  * Defines a model: `class Post extends model('Post', { title: f.char({ maxLength: 100 }) }) {}`.
  * Add `declare module '@strata/core' { interface Models { Post: Post } }` so relations by name resolve.
  */
-export function model<const N extends string, F extends FieldsShape>(name: N, fields: F, options: ModelOptions = {}): ModelClass<N, F> {
+export function model<const N extends string, F extends FieldsShape>(name: N, fields: F, options: ModelOptions = {}): ModelClass<N, ResolveSelf<N, F>> {
   const meta = new ModelMeta(name, fields as unknown as Record<string, Field>, options)
   const parent = options.extends as unknown as typeof ModelBase | undefined
   const Base = parent && parent.prototype instanceof ModelBase ? parent : ModelBase
@@ -387,7 +417,7 @@ export function model<const N extends string, F extends FieldsShape>(name: N, fi
   Object.defineProperty(cls, 'meta', { value: meta, writable: false, enumerable: false })
   meta.cls = cls as unknown as ModelClassLike
   defineRelationAccessors(cls, meta)
-  return cls as unknown as ModelClass<N, F>
+  return cls as unknown as ModelClass<N, ResolveSelf<N, F>>
 }
 
 /** Makes a model class for metadata that was not defined with `model()` (join tables). */

@@ -9,6 +9,7 @@ import { classFor, type ModelBase, STATE, type SaveOptions } from './model.js'
 import { initialState, QuerySet } from './queryset.js'
 import { resolveExpression, type ResolveContext } from './resolve.js'
 import type { ResolvedExpr } from './state.js'
+import { postSave, preSave } from './signals.js'
 
 const CHUNK = 500
 
@@ -100,7 +101,7 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
   const meta = metaOf(inst)
   const st = inst[STATE]
   const alias = options.using ?? st.db ?? 'default'
-  const engine = getEngine(alias)
+  getEngine(alias)
   if (options.forceInsert && options.forceUpdate) throw new TypeMismatchError('Cannot force both insert and updating in model saving.', { model: meta.name })
   checkRelated(inst, meta)
   let fields = meta.concreteFields
@@ -112,6 +113,18 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
       return f
     })
   }
+  // Signals stay off the hot path: with no receiver connected, nothing is built or awaited.
+  const signals = preSave.hasReceivers(meta) || postSave.hasReceivers(meta)
+  const updateFields = options.updateFields ? [...options.updateFields] : null
+  if (signals) await preSave.send({ sender: meta.cls, instance: inst, using: alias, updateFields })
+  const created = await writeInstance(inst, meta, alias, fields, options)
+  if (signals) await postSave.send({ sender: meta.cls, instance: inst, using: alias, updateFields, created })
+}
+
+/** The UPDATE-or-INSERT of `save()`; resolves to true when it inserted. */
+async function writeInstance(inst: Row, meta: ModelMeta, alias: string, fields: readonly Field[], options: SaveOptions): Promise<boolean> {
+  const st = inst[STATE]
+  const engine = getEngine(alias)
   const pk = inst.pk
   const pkSet = pk !== null && pk !== undefined
   const skipUpdate = options.forceInsert || (st.adding && (meta.pk.hasDefault() || !pkSet))
@@ -132,7 +145,7 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
     if (n > 0) {
       st.adding = false
       st.db = alias
-      return
+      return false
     }
     if (options.forceUpdate) throw new DatabaseError('Forced update did not affect any rows.', { model: meta.name })
     if (options.updateFields) throw new DatabaseError('Save with updateFields did not affect any rows.', { model: meta.name })
@@ -150,6 +163,7 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
   for (const f of meta.concreteFields) if (row[f.attname] !== undefined && !f.dbGenerated) inst[f.attname] = row[f.attname]
   st.adding = false
   st.db = alias
+  return true
 }
 
 function hasJoin(e: ResolvedExpr): boolean {

@@ -473,7 +473,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     this.#checkNotSliced('delete')
     if (this.#state.values) throw new TypeMismatchError('Cannot call delete() after values()', { model: this.meta.name })
     if (this.#state.empty) return { total: 0, perModel: {} }
-    return ops.deleteQuery(this.#state)
+    return ops.deleteQuery(this.#state, { origin: this })
   }
 
   /** Creates and saves one object. */

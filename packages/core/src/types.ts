@@ -1,4 +1,5 @@
 import type { FieldKind } from './fields/field.js'
+import type { ManyRelatedManager } from './related-m2m.js'
 
 /**
  * The registry of model types. Each model file adds one line so that relations and reverse
@@ -92,10 +93,23 @@ type KeyAttrs<F> = {
     : never]: KeyValue<F[K]>
 }
 
-/** The data attributes of an instance: columns, foreign keys and their `...Id` attributes. */
+/**
+ * The data attributes of an instance: columns, foreign keys and their `...Id` attributes, and
+ * many-to-many managers (`post.tags`), in one mapped type (a second one for the managers cost
+ * every model definition about 190 instantiations more).
+ */
 export type InstanceData<F> = ImplicitIdData<F> & {
-  -readonly [K in keyof F as F[K] extends { readonly kind: 'manyToMany' } ? never : K]: AttrValue<F[K]>
+  -readonly [K in keyof F]: F[K] extends { readonly kind: 'manyToMany'; readonly __type: infer T } ? ManyRelatedManager<TargetInstance<T>> : AttrValue<F[K]>
 } & KeyAttrs<F>
+
+/**
+ * A field map whose `'self'` relation targets name the model itself (`f.manyToMany('self')` in
+ * `Person` reads as `'Person'`, marked `__self` for the symmetrical default), so they resolve
+ * through `Models` like any other name. One conditional for a model without self relations.
+ */
+export type ResolveSelf<N extends string, F> = [Extract<F[keyof F], { readonly __type: 'self' }>] extends [never]
+  ? F
+  : { readonly [K in keyof F]: F[K] extends { readonly __type: 'self' } ? Omit<F[K], '__type'> & { readonly __type: N; readonly __self: true } : F[K] }
 
 /** The plain data of a row (what `toJSON()` and `values()` without arguments give). */
 export type RowData<F> = Simplify<

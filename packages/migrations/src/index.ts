@@ -39,3 +39,8 @@ export {
 } from './executor.js'
 export type { HistoricalRow, HistoricalTable, RunCodeContext } from './run-code.js'
 export { Code, fingerprint, quote, toSource } from './serialize.js'
+export { Autodetector, suggestName } from './autodetector.js'
+export { HintQuestioner, parseDefaultValue, parseRenames, type QuestionHints, type Questioner } from './questioner.js'
+export { type MigrationSource, writeMigration } from './writer.js'
+export { optimize } from './optimizer.js'
+export { makeMigrations, type MakeMigrationsOptions, type NewMigration, saveMigration, squashMigrations } from './makemigrations.js'

@@ -1,9 +1,20 @@
 import { isField, isQ } from '@strata/core'
 import { MigrationError } from './errors.js'
 
-/** What a serialized value needs imported: `f`, `Q`, `F` from `@strata/core`. */
+/** What a serialized value needs imported: `f`, `Q`, `F` from `@strata/core`, operations from `@strata/migrations`. */
 export interface Imports {
   core: Set<string>
+  migrations: Set<string>
+}
+
+/** An empty set of imports. */
+export function noImports(): Imports {
+  return { core: new Set(), migrations: new Set() }
+}
+
+function useCallee(callee: string, imports: Imports): void {
+  if (callee.startsWith('f.')) imports.core.add('f')
+  else if (/^[a-z][A-Za-z]*$/.test(callee)) imports.migrations.add(callee)
 }
 
 /** A value that the writer spells as code as it is (a field factory call, an operation call). */
@@ -17,6 +28,7 @@ export class Code {
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+const BREAK_KEYS = new Set(['fields', 'operations'])
 
 /** A string as a single-quoted TypeScript literal. */
 export function quote(s: string): string {
@@ -28,7 +40,7 @@ export function quote(s: string): string {
  * bigints, byte arrays, functions (by their source), `Q`/`F` and `Code`.
  * Lines longer than `width` are broken one item per line.
  */
-export function toSource(value: unknown, imports: Imports = { core: new Set() }, indent = '', width = 100): string {
+export function toSource(value: unknown, imports: Imports = noImports(), indent = '', width = 100): string {
   const one = inline(value, imports)
   if (one.length + indent.length <= width || !isBreakable(value)) return one
   return multiline(value, imports, indent, width)
@@ -73,7 +85,10 @@ function inline(value: unknown, imports: Imports, sorted = false): string {
   if (typeof value === 'function') return value.toString()
   if (value instanceof Date) return `new Date(${quote(value.toISOString())})`
   if (value instanceof Uint8Array) return `new Uint8Array([${[...value].join(', ')}])`
-  if (value instanceof Code) return `${value.callee}(${value.args.map((a) => inline(a, imports, sorted)).join(', ')})`
+  if (value instanceof Code) {
+    useCallee(value.callee, imports)
+    return `${value.callee}(${value.args.map((a) => inline(a, imports, sorted)).join(', ')})`
+  }
   if (Array.isArray(value)) return `[${value.map((v) => inline(v, imports, sorted)).join(', ')}]`
   if (isQ(value)) {
     imports.core.add('Q')
@@ -97,6 +112,7 @@ function inline(value: unknown, imports: Imports, sorted = false): string {
 function multiline(value: unknown, imports: Imports, indent: string, width: number): string {
   const inner = `${indent}  `
   if (value instanceof Code) {
+    useCallee(value.callee, imports)
     const args = value.args.map((a) => toSource(a, imports, indent, width))
     // A single object argument hugs the parentheses: createModel({ ... }).
     if (value.args.length === 1) return `${value.callee}(${args[0]})`
@@ -105,12 +121,15 @@ function multiline(value: unknown, imports: Imports, indent: string, width: numb
   if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${toSource(v, imports, inner, width)},`).join('\n')}\n${indent}]`
   if (isQ(value)) return inline(value, imports)
   const obj = value as Record<string, unknown>
+  const item = (k: string, v: unknown) =>
+    // A model's fields and a migration's operations read best one per line.
+    BREAK_KEYS.has(k) && isBreakable(v) && Object.keys(v as object).length > 1 ? multiline(v, imports, inner, width) : toSource(v, imports, inner, width)
   return `{\n${entries(obj)
-    .map(([k, v]) => `${inner}${key(k)}: ${toSource(v, imports, inner, width)},`)
+    .map(([k, v]) => `${inner}${key(k)}: ${item(k, v)},`)
     .join('\n')}\n${indent}}`
 }
 
 /** A stable text for a value (object keys sorted), used to compare deconstructed fields and options. */
 export function fingerprint(value: unknown): string {
-  return inline(value, { core: new Set() }, true)
+  return inline(value, noImports(), true)
 }

@@ -10,7 +10,7 @@ import {
   fingerprint,
   fieldFromDef,
   MigrationConflictError,
-  MigrationGraph,
+  type MigrationGraph,
   MigrationSet,
   migration,
   ProjectState,

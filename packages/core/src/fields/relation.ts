@@ -20,8 +20,20 @@ export interface ForeignKeyOptions extends FieldOptions<unknown> {
 export interface ManyToManyOptions {
   relatedName?: string
   relatedQueryName?: string
+  /** A join model declared by the user (with extra fields); it holds a foreign key to each side. */
   through?: RelationTarget
+  /**
+   * The join model's foreign keys `[toThisModel, toTarget]`, needed when it has several keys to
+   * one side (Django's `through_fields`).
+   */
+  throughFields?: readonly [string, string]
+  /**
+   * Self relations only: adding a to b also adds b to a. Default true when the target is written
+   * `'self'` (Django's rule), false otherwise.
+   */
   symmetrical?: boolean
+  /** `false`: no foreign-key constraints on the auto-created join table. */
+  dbConstraint?: boolean
   dbTable?: string
   blank?: boolean
   verboseName?: string
@@ -148,8 +160,14 @@ export class ManyToManyField<T, K extends 'manyToMany' = 'manyToMany'> extends R
     return rn ?? `${this.modelName[0]!.toLowerCase()}${this.modelName.slice(1)}Set`
   }
 
-  /** Whether adding a to b also adds b to a (self relations only). */
+  /** Whether adding a to b also adds b to a: a self relation written `'self'` unless `symmetrical: false`, or `symmetrical: true`. */
   get symmetrical(): boolean {
-    return this.options.symmetrical ?? false
+    const self = this.to === 'self' || (this.target !== undefined && this.target.name === this.modelName)
+    return self && (this.options.symmetrical ?? this.to === 'self')
+  }
+
+  /** Whether the join model was declared by the user (`through`) rather than auto-created. */
+  get customThrough(): boolean {
+    return this.options.through !== undefined
   }
 }
