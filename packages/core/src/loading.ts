@@ -65,6 +65,11 @@ export function Prefetch<const P extends string>(path: P, options?: { queryset?:
   return new PrefetchLookup(path, options)
 }
 
+/** Whether a value is a `Prefetch()` lookup, whatever copy of the package made it. */
+export function isPrefetch(value: unknown): value is PrefetchLookup {
+  return value instanceof PrefetchLookup || (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Prefetch' && typeof (value as { path?: unknown }).path === 'string')
+}
+
 function prefetchTo(spec: PrefetchSpec): string {
   if (!spec.toAttr) return spec.path
   const parts = spec.path.split('__')
@@ -148,9 +153,9 @@ export function addPrefetch(meta: ModelMeta, existing: readonly PrefetchSpec[], 
   }
   for (const spec of existing) walk(spec, false)
   for (const lookup of lookups) {
-    if (typeof lookup !== 'string' && !(lookup instanceof PrefetchLookup))
+    if (typeof lookup !== 'string' && !isPrefetch(lookup))
       throw new TypeMismatchError(`${method}() takes relation paths or Prefetch() objects (or null to clear), got ${describe(lookup)}`, { model: meta.name })
-    const spec: PrefetchSpec = typeof lookup === 'string' ? { path: lookup } : lookup
+    const spec: PrefetchSpec = typeof lookup === 'string' ? { path: lookup } : (lookup as PrefetchSpec)
     if (spec.queryset && reached.has(prefetchTo(spec)))
       throw new FieldError(`'${prefetchTo(spec)}' lookup was already seen with a different queryset. You may need to adjust the ordering of your lookups.`, { model: meta.name })
     walk(spec, true)
