@@ -86,26 +86,6 @@ export {
 } from './model.js'
 export { Manager } from './manager.js'
 export { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
-export { type BulkOption, NullableRelatedManager, RelatedManager } from './related.js'
-export { ManyRelatedManager, type ManyItems, type ThroughDefaultsOption } from './related-m2m.js'
-export {
-  type ConnectOptions,
-  type DeleteArgs,
-  type M2MAction,
-  type M2MChangedArgs,
-  m2mChanged,
-  type ModelSignal,
-  postDelete,
-  postSave,
-  type PostSaveArgs,
-  preDelete,
-  preSave,
-  type PreSaveArgs,
-  type Receiver,
-  Signal,
-  type SignalArgsOf,
-} from './signals.js'
-export { type DeleteOptions } from './deletion.js'
 export { Prefetch, PrefetchLookup, type PrefetchQuerySet, prefetchRelatedObjects } from './loading.js'
 export { childMask, deferAttributes, deferredAttributes, type LoadMask, loadMask, maskedFields } from './deferred.js'
 export { SELECT_RELATED_MAX_DEPTH } from './select-related.js'
@@ -130,10 +110,6 @@ export {
   type SignalArgsOf,
 } from './signals.js'
 export { type DeleteOptions } from './deletion.js'
-export { Prefetch, PrefetchLookup, type PrefetchQuerySet, prefetchRelatedObjects } from './loading.js'
-export { childMask, deferAttributes, deferredAttributes, type LoadMask, loadMask, maskedFields } from './deferred.js'
-export { SELECT_RELATED_MAX_DEPTH } from './select-related.js'
-export type { CheckRelated } from './loading-methods.js'
 export { type BooleanExpression, type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
 export {
   Aggregate,
