@@ -1,4 +1,4 @@
-import { type Database, sql } from '@strata/query'
+import type { Database } from '@strata/query'
 import { Author, Comment, Post, Tag } from './models.js'
 import { type Reporter, silent, step } from './steps.js'
 
@@ -19,37 +19,18 @@ export async function isEmpty(): Promise<boolean> {
   return authors + posts + tags === 0
 }
 
-/**
- * Links a post to tags. Uses the many-to-many manager (`post.tags.add(...)`) when the installed
- * @strata/core has one; until then, inserts into the join table `post_tags` with bound values.
- */
-async function addTags(
-  report: Reporter,
-  db: Database,
-  post: Post,
-  postVar: string,
-  tags: readonly [Tag, string][],
-): Promise<void> {
-  const manager = (post as unknown as { tags?: { add?: (...t: Tag[]) => Promise<unknown> } }).tags
-  if (typeof manager?.add === 'function') {
-    await step(report, `await ${postVar}.tags.add(${tags.map(([, v]) => v).join(', ')})`, () =>
-      manager.add!(...tags.map(([t]) => t)),
-    )
-    return
-  }
-  const rows = tags.map(([tag]) => sql`(${post.id}, ${tag.id})`)
-  const code = `await db.raw(sql\`insert into post_tags (post_id, tag_id) values ${tags.map(([, v]) => `(\${${postVar}.id}, \${${v}.id})`).join(', ')}\`)`
-  await step(report, code, async () => {
-    await db.raw(sql`insert into post_tags (post_id, tag_id) values ${sql.join(rows)}`)
-    return tags.length
-  })
+/** Links a post to tags through its many-to-many manager (`post.tags.add(...)`). */
+async function addTags(report: Reporter, post: Post, postVar: string, tags: readonly [Tag, string][]): Promise<void> {
+  await step(report, `await ${postVar}.tags.add(${tags.map(([, v]) => v).join(', ')})`, () =>
+    post.tags.add(...tags.map(([t]) => t)),
+  )
 }
 
 /**
  * Fills the blog: three authors, six posts (three dated 2023, three 2024, one without author),
  * eight comments and four tags. Each step is reported with the line of code it runs.
  */
-export async function seedBlog(db: Database, report: Reporter = silent): Promise<Seeded> {
+export async function seedBlog(_db: Database, report: Reporter = silent): Promise<Seeded> {
   report.section('Authors')
   const ann = await step(
     report,
@@ -186,15 +167,15 @@ export async function seedBlog(db: Database, report: Reporter = silent): Promise
   const tutorial = await step(report, "const tutorial = await Tag.objects.create({ name: 'tutorial' })", () =>
     Tag.objects.create({ name: 'tutorial' }),
   )
-  await addTags(report, db, first, 'first', [[tutorial, 'tutorial']])
-  await addTags(report, db, djangoTour, 'djangoTour', [
+  await addTags(report, first, 'first', [[tutorial, 'tutorial']])
+  await addTags(report, djangoTour, 'djangoTour', [
     [python, 'python'],
     [databases, 'databases'],
     [tutorial, 'tutorial'],
   ])
-  await addTags(report, db, sqliteNotes, 'sqliteNotes', [[databases, 'databases']])
-  await addTags(report, db, whyTs, 'whyTs', [[typescript, 'typescript']])
-  await addTags(report, db, djangoToStrata, 'djangoToStrata', [
+  await addTags(report, sqliteNotes, 'sqliteNotes', [[databases, 'databases']])
+  await addTags(report, whyTs, 'whyTs', [[typescript, 'typescript']])
+  await addTags(report, djangoToStrata, 'djangoToStrata', [
     [python, 'python'],
     [typescript, 'typescript'],
   ])

@@ -115,7 +115,9 @@ type ImplicitId<M> = M extends { readonly id: unknown } ? 'id' : never
 
 /** One relation field as seen from its target: `{ key: 'Post.comment'; source: 'Comment' }`. */
 type Edge<S, F> = F extends { readonly kind: RelKind; readonly __type: infer T; readonly __options: infer O }
-  ? { key: `${TargetName<T>}.${QueryName<O, S>}`; target: TargetName<T>; query: QueryName<O, S>; source: S }
+  ? F extends { readonly kind: 'manyToMany'; readonly __self: true; readonly __options: { readonly symmetrical?: true } }
+    ? never // a symmetrical `'self'` many-to-many has no reverse side
+    : { key: `${TargetName<T>}.${QueryName<O, S>}`; target: TargetName<T>; query: QueryName<O, S>; source: S }
   : never
 
 type TargetName<T> = T extends string ? T : NameOf<TargetInstance<T>>

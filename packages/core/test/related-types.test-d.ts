@@ -60,7 +60,9 @@ describe('related manager types', () => {
     expectTypeOf(member.related('memberCard')).toEqualTypeOf<MemberCard>()
     // @ts-expect-error a symmetrical self relation has no reverse accessor
     member.related('memberSet')
-    expectTypeOf(Member.objects.filter({ friends__name: 'x', mentor__mentor__name: 'y' }).count()).resolves.toBeNumber()
+    expectTypeOf(Member.objects.filter({ friends__name: 'x', mentor__mentor__name: 'y', mentees__name: 'z', fans__name: 'f' }).count()).resolves.toBeNumber()
+    // @ts-expect-error a symmetrical self relation has no reverse query name either
+    Member.objects.filter({ member__name: 'x' })
   })
 
   test('signal receivers get the sender’s instance type', () => {
