@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest'
 import { type Blog, ConformanceContext, type ConformanceTarget } from './context.js'
 import { badInputSuite } from './suites/bad-input.js'
+import { bulkSuite } from './suites/bulk.js'
 import { castSuite } from './suites/casts.js'
 import { dateSuite } from './suites/dates.js'
 import { combinatorSuite } from './suites/combinators.js'
+import { explainSuite } from './suites/explain.js'
 import { expressionSuite } from './suites/expressions.js'
 import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
+import { iteratorSuite } from './suites/iterator.js'
 import { lookupSuite } from './suites/lookups.js'
 import { deletionSuite } from './suites/deletion.js'
 import { managerSuite } from './suites/managers.js'
@@ -48,5 +51,8 @@ export function runConformance(target: ConformanceTarget): void {
     combinatorSuite(ctx)
     castSuite(ctx)
     migrationSuite(ctx)
+    iteratorSuite(ctx)
+    bulkSuite(ctx)
+    explainSuite(ctx)
   })
 }

@@ -3,6 +3,7 @@ import { ProtectedError, RestrictedError } from './errors.js'
 import { ForeignKey } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import { type DeleteResult, type ModelBase, STATE } from './model.js'
+import { batchSizeFor } from './batching.js'
 import { chunks, querySet, type Row } from './persistence.js'
 import { QuerySet } from './queryset.js'
 import { postDelete, preDelete } from './signals.js'
@@ -54,6 +55,7 @@ export async function deleteQuery(state: QueryState, options: DeleteOptions = {}
   const alias = using ?? 'default'
   const engine = getEngine(alias)
   // Key lists per statement, sized to the database's parameter limit (room left for the query's own).
+  const batch = batchSizeFor(engine, 1, 64)
   meta.resolve()
   if (canFastDelete(meta) && state.annotations.size === 0 && !state.distinct) {
     const n = await engine.delete(state)
@@ -83,7 +85,7 @@ export async function deleteQuery(state: QueryState, options: DeleteOptions = {}
       for (const p of pks) set.add(keyOf(p))
       for (const rel of m.incomingRelations()) {
         const fk = rel.field
-        for (const part of chunks(pks)) {
+        for (const part of chunks(pks, batch)) {
           const lookup = { [`${fk.attname}__in`]: part }
           switch (fk.onDelete) {
             case 'CASCADE':
@@ -161,13 +163,13 @@ export async function deleteQuery(state: QueryState, options: DeleteOptions = {}
     }
     for (const f of fast) count(f.meta.name, await engine.delete(querySet(f.meta, using).filter({ [`${f.field.attname}__in`]: f.pks } as never).state))
     for (const u of updates) {
-      for (const part of chunks(u.pks)) {
+      for (const part of chunks(u.pks, batch)) {
         const qs = querySet(u.meta, using).filter({ pk__in: part } as never)
         await engine.update(qs.state, [{ column: u.field.column, attname: u.field.attname, value: u.value }])
       }
     }
     for (const step of ordered) {
-      for (const part of chunks(step.pks)) count(step.meta.name, await engine.delete(querySet(step.meta, using).filter({ pk__in: part } as never).state))
+      for (const part of chunks(step.pks, batch)) count(step.meta.name, await engine.delete(querySet(step.meta, using).filter({ pk__in: part } as never).state))
       if (!step.instances || !postDelete.hasReceivers(step.meta)) continue
       for (const obj of step.instances) await postDelete.send({ sender: step.meta.cls, instance: obj, ...signal })
     }

@@ -2,6 +2,7 @@ import { ConnectionError } from './errors.js'
 import type { ModelMeta } from './meta.js'
 import type { Field } from './fields/field.js'
 import type { QueryState, ResolvedExpr } from './state.js'
+import type { ExplainRequest } from './explain.js'
 
 /** SQL text and its bound parameters. */
 export interface CompiledSql {
@@ -21,6 +22,16 @@ export interface Assignment {
   readonly attname: string
   readonly value: unknown
   readonly expr?: ResolvedExpr
+}
+
+/**
+ * One object of `bulkUpdate()`: its key and, in the order of the fields, a cleaned value or, where
+ * `exprs[i]` is set, an expression resolved against the model (`F('n').add(1)`).
+ */
+export interface BulkUpdateRow {
+  readonly pk: unknown
+  readonly values: readonly unknown[]
+  readonly exprs?: readonly (ResolvedExpr | undefined)[]
 }
 
 /**
@@ -55,11 +66,13 @@ export interface Engine {
    * UPDATE with `CASE WHEN pk = ...` per field; each row gives its key and driver-ready values
    * in the order of `fields`. Returns how many rows matched.
    */
-  bulkUpdate?(state: QueryState, fields: readonly Field[], rows: readonly { readonly pk: unknown; readonly values: readonly unknown[] }[]): Promise<number>
-  /** The database's plan for the SELECT of `state`, as text. */
-  explain?(state: QueryState): Promise<string>
+  bulkUpdate?(state: QueryState, fields: readonly Field[], rows: readonly BulkUpdateRow[]): Promise<number>
+  /** The database's plan for the SELECT of `state`, as text (checked options; unsupported ones are a `NotSupportedError`). */
+  explain?(state: QueryState, request?: ExplainRequest): Promise<string>
   /** The most bound parameters one statement may carry (batches are sized to stay under it). */
   readonly maxQueryParams?: number
+  /** The most bytes one statement may carry where values are sent inline (MySQL); undefined for no limit. */
+  readonly maxQueryBytes?: number
   /** Compiles the SELECT without running it. */
   compile(state: QueryState): CompiledSql
   /** Runs `fn` in a transaction (a savepoint when nested). */

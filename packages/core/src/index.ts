@@ -167,7 +167,10 @@ export type {
   WhereNode,
   WhereTree,
 } from './state.js'
-export { type Assignment, type CompiledSql, type Engine, type UpdateConflicts, getEngine, registerEngine, unregisterEngine } from './engine.js'
+export { type Assignment, type BulkUpdateRow, type CompiledSql, type Engine, type UpdateConflicts, getEngine, registerEngine, unregisterEngine } from './engine.js'
+export type { BulkCreateOptions } from './bulk.js'
+export { DEFAULT_CHUNK_SIZE, type IteratorOptions } from './iterator.js'
+export { checkExplainOptions, EXPLAIN_FLAGS, EXPLAIN_FORMATS, type ExplainFlag, type ExplainFormat, type ExplainOptions, type ExplainRequest } from './explain.js'
 export { exprField, pathOutputField, pseudoField, type ResolveContext, resolveExpression, resolveFieldPath, resolveLookup, resolveOrderName, resolveWhere } from './resolve.js'
 export type {
   AnyInstance,

@@ -14,6 +14,8 @@ import * as ops from './persistence.js'
 import * as extras from './queryset-extras.js'
 import { type CheckRelated, loadingChanges, prefetchChanges, selectRelatedChanges } from './loading-methods.js'
 import { type PrefetchLookup, prefetchInChunks, withPrefetches } from './loading.js'
+import { type ExplainOptions, explainState } from './explain.js'
+import { type IteratorOptions, iterateState } from './iterator.js'
 import { initialState } from './state.js'
 
 export { initialState }
@@ -358,14 +360,12 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     for (const row of await this.#fetch()) yield row
   }
 
-  /** Streams rows in chunks without filling the cache. */
-  async *iterator(options: { chunkSize?: number } = {}): AsyncGenerator<R> {
-    const chunkSize = options.chunkSize ?? 2000
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new TypeMismatchError('iterator() chunkSize must be a positive integer', { model: this.meta.name })
-    if (this.#state.prefetch?.length && options.chunkSize === undefined)
-      throw new TypeMismatchError('chunkSize must be provided when using iterator() after prefetchRelated().', { model: this.meta.name })
-    if (this.#state.empty) return
-    for await (const row of prefetchInChunks(this.#engine.stream(this.#state, chunkSize), this.#state, chunkSize)) yield row as R
+  /**
+   * Streams the rows without filling the cache, `chunkSize` (default 2000) at a time; the loop body
+   * may run other queries. Options are checked at the call (`TypeMismatchError`).
+   */
+  iterator(options?: IteratorOptions): AsyncGenerator<R> {
+    return prefetchInChunks(iterateState(this.#state, options), this.#state, options?.chunkSize) as AsyncGenerator<R>
   }
 
   /** The single row matching the lookups; throws `DoesNotExist` or `MultipleObjectsReturned`. */
@@ -501,16 +501,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
    * `updateConflicts` makes it an upsert: a row conflicting on `uniqueFields` (required where the
    * database takes them, refused where any unique key triggers it) gets `updateFields` instead.
    */
-  async bulkCreate(
-    objects: readonly (M | CreateInput<FieldsOf<M>>)[],
-    options: {
-      batchSize?: number
-      ignoreConflicts?: boolean
-      updateConflicts?: boolean
-      uniqueFields?: readonly (Extract<keyof FieldsOf<M>, string> | 'pk')[]
-      updateFields?: readonly Extract<keyof FieldsOf<M>, string>[]
-    } = {},
-  ): Promise<M[]> {
+  async bulkCreate(objects: readonly (M | CreateInput<FieldsOf<M>>)[], options: ops.BulkCreateOptions<Extract<keyof FieldsOf<M>, string>> = {}): Promise<M[]> {
     return ops.bulkCreate(this.meta, objects as readonly unknown[], options, this.#state.using) as Promise<M[]>
   }
 
@@ -551,21 +542,16 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     return extras.inBulkOf(this, ids, options)
   }
 
-  /**
-   * Saves `fields` of already saved `objects` with one `UPDATE ... CASE` per batch, in one
-   * transaction; resolves to the number of rows matched.
-   */
+  /** Saves `fields` of saved `objects` (values or expressions such as `F('n').add(1)`) in batched `UPDATE ... CASE`s, in one transaction; resolves to the rows matched. */
   async bulkUpdate(objects: readonly M[], fields: readonly Extract<keyof FieldsOf<M>, string>[], options: { batchSize?: number } = {}): Promise<number> {
     this.#checkNotCombined('bulkUpdate()')
     this.#checkNotSliced('update')
     return ops.bulkUpdate(this as unknown as QuerySet<unknown>, objects as readonly unknown[], fields as readonly string[], options)
   }
 
-  /** The database's query plan for this QuerySet, as text (`EXPLAIN`, or the dialect's equivalent). */
-  async explain(): Promise<string> {
-    const engine = this.#engine
-    if (!engine.explain) throw new NotSupportedError('explain() is not supported by this database', { model: this.meta.name })
-    return engine.explain(this.#state)
+  /** The database's plan for this QuerySet, as text: `explain({ format: 'json', analyze: true })` where the database takes them. */
+  explain(options?: ExplainOptions): Promise<string> {
+    return explainState(this.#state, options)
   }
 
   /** The SQL this QuerySet runs, with its parameters, without running it. */

@@ -10,7 +10,7 @@ import {
 import { createPool, type Pool, type PoolOptions } from 'mysql2'
 import { mapMysqlError } from './mysql-errors.js'
 import { MysqlSchemaEditor } from './mysql-schema.js'
-import { mysqlOperations } from './mysql-operations.js'
+import { mysqlExplain, mysqlOperations } from './mysql-operations.js'
 
 /** Options of `mysql()`: a `uri` or an existing `pool`, plus any mysql2 pool option, passed through. */
 export interface MysqlOptions
@@ -59,6 +59,11 @@ export const mysqlFeatures: DialectFeatures = {
   deferrableForeignKeys: false,
   dropTableCascade: false,
   maxQueryParams: 65535,
+  // mysql2 sends values inline, so the packet size is the real limit; mysql() reads the server's.
+  maxQueryBytes: 4 * 1024 * 1024,
+  cursorStreaming: true,
+  explainFormats: ['text', 'json'],
+  explainOptions: ['analyze'],
   updateConflicts: true,
   updateConflictsWithTarget: false,
   intersectExcept: true,
@@ -91,6 +96,8 @@ export interface MysqlServerInfo {
   readonly mariadb: boolean
   readonly autoincLockMode: number
   readonly autoIncrementIncrement: number
+  /** `@@max_allowed_packet`: the largest statement the server takes, in bytes. */
+  readonly maxAllowedPacket?: number
 }
 
 /** The session statements run on each new connection. */
@@ -150,20 +157,45 @@ export function mysqlTypeCast(field: RawField, next: () => unknown): unknown {
   return next()
 }
 
-type RawConnection = MysqlPoolConnection & { query: (...args: unknown[]) => unknown }
+type RawConnection = MysqlPoolConnection & { query: (...args: unknown[]) => unknown; destroy(): void }
 
-/** Wraps a mysql2 pool so that every query carries Strata's type conversion (`mysqlTypeCast`). */
+/** The events of a mysql2 query that tell whether its result was read to the end. */
+interface QueryEvents {
+  once(event: 'end' | 'error', listener: () => void): unknown
+}
+
+/**
+ * Wraps a mysql2 pool so that every query carries Strata's type conversion (`mysqlTypeCast`), and
+ * so that a connection released while a streamed result is still arriving (`iterator()` left
+ * early) is closed instead of returned to the pool, where the next query would first have to wait
+ * for the rest of the result (possibly millions of rows) to be read and thrown away.
+ */
 function strataPool(pool: Pool, owned: boolean): MysqlPool {
   const wrappers = new WeakMap<object, MysqlPoolConnection>()
   const wrap = (raw: RawConnection): MysqlPoolConnection => {
     let w = wrappers.get(raw)
     if (!w) {
+      let streaming: { done: boolean } | undefined
       w = {
-        query: ((text: string, values: unknown[], cb?: (error: unknown, result: never) => void) =>
-          cb
-            ? raw.query({ sql: text, values, typeCast: mysqlTypeCast }, cb)
-            : raw.query({ sql: text, values, typeCast: mysqlTypeCast })) as MysqlPoolConnection['query'],
-        release: () => raw.release(),
+        query: ((text: string, values: unknown[], cb?: (error: unknown, result: never) => void) => {
+          if (cb) return raw.query({ sql: text, values, typeCast: mysqlTypeCast }, cb)
+          // Without a callback Kysely streams the result (MysqlConnection.streamQuery).
+          const query = raw.query({ sql: text, values, typeCast: mysqlTypeCast }) as QueryEvents
+          const state = { done: false }
+          streaming = state
+          const finish = () => {
+            state.done = true
+          }
+          query.once('end', finish)
+          query.once('error', finish)
+          return query
+        }) as MysqlPoolConnection['query'],
+        release: () => {
+          const unfinished = streaming !== undefined && !streaming.done
+          streaming = undefined
+          if (unfinished) raw.destroy()
+          else raw.release()
+        },
       }
       wrappers.set(raw, w)
     }
@@ -215,10 +247,20 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
     { isolationLevel },
   )
   let server: MysqlServerInfo | undefined
+  // What depends on the server (read on the first connection): the packet size, MySQL's TREE format.
+  const features: DialectFeatures = {
+    ...mysqlFeatures,
+    get maxQueryBytes() {
+      return server?.maxAllowedPacket ?? mysqlFeatures.maxQueryBytes
+    },
+    get explainFormats() {
+      return server && !server.mariadb ? ['text', 'json', 'tree'] : mysqlFeatures.explainFormats
+    },
+  }
   return {
     name: 'mysql',
-    features: mysqlFeatures,
-    ops: mysqlOperations,
+    features,
+    ops: { ...mysqlOperations, explain: (query, spec) => mysqlExplain(query, spec, server?.mariadb ?? true) },
     createKyselyDialect() {
       return new MysqlDialect({
         pool: async () =>
@@ -232,7 +274,7 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
           if (!server) {
             const [row] = await run(
               connection,
-              'select version() as v, @@innodb_autoinc_lock_mode as m, @@auto_increment_increment as i',
+              'select version() as v, @@innodb_autoinc_lock_mode as m, @@auto_increment_increment as i, @@max_allowed_packet as p',
             )
             const version = String(row?.v ?? '')
             server = {
@@ -240,6 +282,7 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
               mariadb: /mariadb/i.test(version),
               autoincLockMode: Number(row?.m ?? 1),
               autoIncrementIncrement: Number(row?.i ?? 1) || 1,
+              maxAllowedPacket: Number(row?.p ?? 0) || undefined,
             }
           }
           for (const statement of sessionSql(server, { isolationLevel, statementTimeout, lockWaitTimeout }))

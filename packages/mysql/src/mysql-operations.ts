@@ -6,7 +6,7 @@ import {
   NotSupportedError,
   normalizeDecimal,
 } from '@strata/core'
-import type { DialectOperations, Fragment } from '@strata/query'
+import type { DialectOperations, ExplainSpec, Fragment } from '@strata/query'
 import { sql } from 'kysely'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
@@ -71,6 +71,24 @@ function toNumber(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v)
   if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v)
   return v
+}
+
+/** The EXPLAIN formats MySQL and MariaDB take, by Strata's name (`text` is the plain table). */
+const MYSQL_EXPLAIN_FORMATS: Readonly<Record<string, string>> = { json: 'json', tree: 'tree' }
+
+/**
+ * EXPLAIN on MySQL or MariaDB. `analyze` runs the query: MariaDB spells it `ANALYZE [FORMAT=JSON]`,
+ * MySQL `EXPLAIN ANALYZE`, which prints the tree format only.
+ * https://mariadb.com/kb/en/analyze-statement/ https://dev.mysql.com/doc/refman/8.0/en/explain.html
+ */
+export function mysqlExplain(query: Fragment, spec: ExplainSpec, mariadb: boolean): Fragment {
+  const format = spec.format === undefined ? undefined : MYSQL_EXPLAIN_FORMATS[spec.format]
+  if (spec.options.analyze) {
+    if (mariadb) return format ? sql`analyze format=${sql.raw(format)} ${query}` : sql`analyze ${query}`
+    if (format && format !== 'tree') throw new NotSupportedError(`explain(): MySQL prints EXPLAIN ANALYZE in the tree format only, not ${format}`)
+    return sql`explain analyze ${query}`
+  }
+  return format ? sql`explain format=${sql.raw(format)} ${query}` : sql`explain ${query}`
 }
 
 /** MySQL's and MariaDB's spelling of values, lookups, transforms and DDL types. */
@@ -240,8 +258,9 @@ export const mysqlOperations: DialectOperations = {
     return sql`${expr} ${dir}`
   },
 
-  explain(query) {
-    return sql`explain ${query}`
+  explain(query, spec) {
+    // mysql() replaces this with the server's flavour once it is known; MariaDB's spelling by default.
+    return mysqlExplain(query, spec, true)
   },
   func(name, args, field, context) {
     switch (name) {

@@ -105,6 +105,21 @@ const EXTRACT: Record<string, string> = {
 
 const TRUNC_UNITS = new Set(['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'])
 
+/** The EXPLAIN options PostgreSQL takes, by Strata's name (https://www.postgresql.org/docs/current/sql-explain.html). */
+const PG_EXPLAIN_FLAGS: Readonly<Record<string, string>> = {
+  analyze: 'analyze',
+  verbose: 'verbose',
+  costs: 'costs',
+  buffers: 'buffers',
+  settings: 'settings',
+  summary: 'summary',
+  timing: 'timing',
+  wal: 'wal',
+}
+
+/** The EXPLAIN formats PostgreSQL takes. */
+const PG_EXPLAIN_FORMATS: Readonly<Record<string, string>> = { text: 'text', json: 'json', xml: 'xml', yaml: 'yaml' }
+
 /** PostgreSQL's spelling of values, lookups, transforms and DDL types. */
 export const postgresOperations: DialectOperations = {
   toDriver(field, value) {
@@ -239,8 +254,31 @@ export const postgresOperations: DialectOperations = {
     return sql`${expr} ${dir}`
   },
 
-  explain(query) {
-    return sql`explain ${query}`
+  explain(query, spec) {
+    // Keywords come from fixed maps, never from the caller's strings.
+    const parts: string[] = []
+    for (const [name, on] of Object.entries(spec.options)) {
+      const keyword = PG_EXPLAIN_FLAGS[name]
+      if (keyword) parts.push(`${keyword} ${on ? 'true' : 'false'}`)
+    }
+    const format = spec.format === undefined ? undefined : PG_EXPLAIN_FORMATS[spec.format]
+    if (format) parts.push(`format ${format}`)
+    return parts.length ? sql`explain (${sql.raw(parts.join(', '))}) ${query}` : sql`explain ${query}`
+  },
+  inArray(lhs, values) {
+    // One array parameter instead of one per value: the protocol carries at most 65535. Its type follows lhs.
+    return sql`${lhs} = any(${sql.val(values)})`
+  },
+  cursor: {
+    declare(name, query) {
+      return sql`declare ${sql.id(name)} no scroll cursor for ${query}`
+    },
+    fetch(name, count) {
+      return sql`fetch forward ${sql.lit(Math.max(1, Math.trunc(count)))} from ${sql.id(name)}`
+    },
+    close(name) {
+      return sql`close ${sql.id(name)}`
+    },
   },
   valueExpression(param, field) {
     // A bare parameter is `unknown` to PostgreSQL, which makes a CASE of them text; booleans must stay booleans.

@@ -111,6 +111,8 @@ export async function connect(config: ConnectConfig): Promise<Database> {
     async close() {
       for (const engine of engines.values()) {
         unregisterEngine(engine)
+        // An iterator left suspended holds a pooled connection, which the pool would wait for.
+        await engine.closeStreams()
         await engine.kysely.destroy()
       }
     },

@@ -1,16 +1,16 @@
 import {
   type Assignment,
+  type BulkUpdateRow,
   type CompiledSql,
   type Engine,
+  type ExplainRequest,
   exprField,
   type Field,
   FieldError,
   type ModelMeta,
   NotSupportedError,
-  type OrderTerm,
   type QueryState,
   type RelatedSelection,
-  resolveOrderName,
   type ResolvedExpr,
   registerEngine,
   type UpdateConflicts,
@@ -21,13 +21,20 @@ import { makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
 import type { DB, Fragment, StrataDialect } from './dialect.js'
+import { explainSpec } from './explain.js'
+import { streamPages } from './stream.js'
 import { type AtomicOptions, brokenError, runAtomic } from './transaction.js'
+
+/** Numbers the SQL cursors `iterator()` declares, so that nested loops get distinct names. */
+let cursors = 0
 
 /** Executes QuerySets on one configured database through Kysely. */
 export class KyselyEngine implements Engine {
   readonly alias: string
   readonly dialect: StrataDialect
   readonly kysely: Kysely<DB>
+  /** The driver streams of `iterator()` loops in progress. */
+  readonly #streams = new Set<AsyncIterator<unknown>>()
 
   constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>) {
     this.alias = alias
@@ -88,39 +95,62 @@ export class KyselyEngine implements Engine {
     return list
   }
 
+  /**
+   * `iterator()`. Outside a transaction, where the dialect streams (`features.cursorStreaming`),
+   * a cursor or streaming query on a pooled connection of its own. Inside a transaction, a SQL
+   * cursor read in steps through the transaction's connection where the dialect has one
+   * (`ops.cursor`). Otherwise pages of ordinary queries (stream.ts). In every case the loop body
+   * may query; errors are mapped; leaving the loop early closes what was opened.
+   */
   async *stream(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
-    if (!this.dialect.features.cursorStreaming) {
-      yield* this.#streamPages(state, chunkSize)
-      return
-    }
+    const frame = currentTransaction(this.alias)
+    if (frame === undefined && this.dialect.features.cursorStreaming) yield* this.#streamCursor(state, chunkSize)
+    else if (frame !== undefined && this.dialect.ops.cursor) yield* this.#streamDeclared(state, chunkSize)
+    else yield* streamPages(this, state, chunkSize)
+  }
+
+  /** Kysely's `stream()` on the pool: the driver holds one connection until the stream ends or is closed. */
+  async *#streamCursor(state: QueryState, chunkSize: number): AsyncGenerator<unknown> {
     const { query, out } = this.#compileSelect(state)
-    const db = this.executor()
     const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
-    const compiled = query.compile(db)
+    const compiled = query.compile(this.kysely)
+    const rows = this.kysely.getExecutor().stream(compiled, chunkSize)
+    this.#streams.add(rows)
     try {
-      for await (const chunk of db.getExecutor().stream(compiled, chunkSize)) {
+      for await (const chunk of rows) {
         for (const row of chunk.rows) yield hydrate(row as Record<string, unknown>)
       }
     } catch (e) {
       throw this.dialect.mapError(e)
+    } finally {
+      this.#streams.delete(rows)
     }
   }
 
-  /** Streams in LIMIT/OFFSET pages under an ordering made total (primary key last), one query per page. */
-  async *#streamPages(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
-    const order = state.combinator ? null : totalOrder(state)
-    if (!order) {
-      for (const row of await this.select(state)) yield row
-      return
-    }
-    let done = 0
-    for (;;) {
-      const size = state.limit === null ? chunkSize : Math.min(chunkSize, state.limit - done)
-      if (size <= 0) return
-      const page = await this.select({ ...state, order, offset: state.offset + done, limit: size })
-      for (const row of page) yield row
-      if (page.length < size) return
-      done += page.length
+  /** Closes the streams of iterators never finished nor left (their connections go back to the pool); `db.close()` calls it. */
+  async closeStreams(): Promise<void> {
+    const open = [...this.#streams]
+    this.#streams.clear()
+    await Promise.all(open.map((s) => s.return?.(undefined).catch(() => undefined)))
+  }
+
+  /** `DECLARE` / `FETCH n` / `CLOSE` through the transaction's connection, one ordinary query per step. */
+  async *#streamDeclared(state: QueryState, chunkSize: number): AsyncGenerator<unknown> {
+    const cursor = this.dialect.ops.cursor!
+    const name = `strata_cursor_${++cursors}`
+    const { query, out } = this.#compileSelect(state)
+    const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
+    await this.run(sql`${cursor.declare(name, query)}`)
+    try {
+      for (;;) {
+        const r = await this.run(sql`${cursor.fetch(name, chunkSize)}`)
+        for (const row of r.rows) yield hydrate(row)
+        if (r.rows.length < chunkSize) return
+      }
+    } finally {
+      // A failed step has marked the transaction broken, and its end closes every cursor.
+      const frame = currentTransaction(this.alias)
+      if (frame && !frame.broken) await this.run(sql`${cursor.close(name)}`).catch(() => undefined)
     }
   }
 
@@ -350,26 +380,37 @@ export class KyselyEngine implements Engine {
     return this.dialect.features.maxQueryParams ?? 999
   }
 
-  async bulkUpdate(state: QueryState, fields: readonly Field[], rows: readonly { readonly pk: unknown; readonly values: readonly unknown[] }[]): Promise<number> {
+  /** The most bytes one statement may carry where values are sent inline (undefined: no limit). */
+  get maxQueryBytes(): number | undefined {
+    return this.dialect.features.maxQueryBytes
+  }
+
+  async bulkUpdate(state: QueryState, fields: readonly Field[], rows: readonly BulkUpdateRow[]): Promise<number> {
     if (rows.length === 0 || fields.length === 0) return 0
     const meta = state.meta
     const ops = this.dialect.ops
     const { table, where } = this.#targetRows(state)
     const pkCol = sql.id(meta.pk.column)
+    // Expressions are compiled against the table itself, as in update().
+    const setter = new QueryCompiler({ ...state, where: null, order: [] }, this.dialect, { root: meta.dbTable })
     const sets = fields.map((f, i) => {
       // ELSE keeps the column, which also gives the CASE the column's type (bound values alone would be untyped).
-      const whens = rows.map((r) => sql`when ${pkCol} = ${sql.val(ops.toDriver(meta.pk, r.pk))} then ${sql.val(ops.toDriver(f, r.values[i]))}`)
+      const whens = rows.map((r) => {
+        const expr = r.exprs?.[i]
+        return sql`when ${pkCol} = ${sql.val(ops.toDriver(meta.pk, r.pk))} then ${expr ? setter.expression(expr) : sql.val(ops.toDriver(f, r.values[i]))}`
+      })
       return sql`${sql.id(f.column)} = case ${sql.join(whens, sql` `)} else ${sql.id(f.column)} end`
     })
     const r = await this.run(sql`update ${table} set ${sql.join(sets)}${where ? sql` where ${where}` : sql``}`)
     return Number(r.numAffectedRows ?? 0)
   }
 
-  async explain(state: QueryState): Promise<string> {
+  async explain(state: QueryState, request: ExplainRequest = { options: {} }): Promise<string> {
     const wrap = this.dialect.ops.explain
     if (!wrap) throw new NotSupportedError(`explain() is not supported on ${this.dialect.name}`, { model: state.meta.name })
+    const spec = explainSpec(this.dialect, request, state.meta.name)
     const { query } = this.#compileSelect(state)
-    const r = await this.run(sql`${wrap.call(this.dialect.ops, query)}`)
+    const r = await this.run(sql`${wrap.call(this.dialect.ops, query, spec)}`)
     return r.rows.map((row) => Object.values(row).map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v))).join(' ')).join('\n')
   }
 
@@ -387,23 +428,6 @@ export class KyselyEngine implements Engine {
   register(): void {
     registerEngine(this)
   }
-}
-
-/** The query's ordering with tie-breakers that make it total, or null when it cannot be (random order). */
-function totalOrder(state: QueryState): OrderTerm[] | null {
-  const ctx = { annotations: state.annotations, call: state.calls }
-  const terms: OrderTerm[] = state.order
-    ? [...state.order]
-    : state.groupByValues
-      ? []
-      : state.meta.ordering.map((name) => ({ ...resolveOrderName(state.meta, name, ctx), nulls: {} }))
-  if (terms.some((t) => t.expr === 'random')) return null
-  if (state.values && (state.groupByValues || state.distinct)) {
-    for (const v of state.values) if (!hasAggregate(v.expr) && !(v.expr.type === 'col' && v.expr.path.annotation && hasAggregate(state.annotations.get(v.expr.path.annotation)!))) terms.push({ expr: v.expr, descending: false, nulls: {} })
-  } else {
-    terms.push({ expr: { type: 'col', path: { hops: [], field: state.meta.pk, transforms: [], call: 0 } }, descending: false, nulls: {} })
-  }
-  return terms
 }
 
 /** The expressions behind the output columns of a model query (its columns, then its shown annotations). */

@@ -32,7 +32,10 @@ export const sqliteFeatures: DialectFeatures = {
   inlineForeignKeys: true,
   deferrableForeignKeys: true,
   dropTableCascade: false,
+  // SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32 (better-sqlite3 bundles a later one).
   maxQueryParams: 32766,
+  explainFormats: ['text'],
+  explainOptions: [],
   updateConflicts: true,
   updateConflictsWithTarget: true,
   intersectExcept: true,
@@ -41,6 +44,9 @@ export const sqliteFeatures: DialectFeatures = {
     distinctOn: 'SQLite has no DISTINCT ON.',
     selectForUpdate: 'SQLite locks the whole database; FOR UPDATE is ignored as in Django.',
     jsonContains: 'SQLite has no JSON containment operator.',
+    cursorStreaming:
+      'better-sqlite3 refuses writes on the connection while a statement is being iterated; iterator() reads pages instead.',
+    explainOptions: 'SQLite has only EXPLAIN QUERY PLAN, without options.',
   },
 }
 

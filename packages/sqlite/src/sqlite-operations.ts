@@ -162,7 +162,19 @@ export const sqliteOperations: DialectOperations = {
   },
 
   explain(query) {
+    // SQLite takes no format or option (features.explainFormats is ['text']).
     return sql`explain query plan ${query}`
+  },
+  inArray(lhs, values) {
+    // One JSON parameter instead of one per value: SQLite binds at most 32766. Blobs cannot travel in JSON.
+    const items: string[] = []
+    for (const v of values) {
+      if (v === null) items.push('null')
+      else if (typeof v === 'bigint') items.push(v.toString())
+      else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string') items.push(JSON.stringify(v))
+      else return undefined
+    }
+    return sql`${lhs} in (select value from json_each(${`[${items.join(',')}]`}))`
   },
   func(name, args, field, context) {
     switch (name) {

@@ -19,7 +19,7 @@ import {
   type WhereNode,
 } from '@strata/core'
 import { type RawBuilder, sql } from 'kysely'
-import type { DialectOperations, Fragment, StrataDialect } from '../dialect.js'
+import { type DialectOperations, type Fragment, IN_ARRAY_MIN, type StrataDialect } from '../dialect.js'
 
 /** One selected output column and how to convert it back. */
 export interface OutputColumn {
@@ -310,6 +310,9 @@ export class QueryCompiler {
         if (c.isExpr) return sql<boolean>`${lhs} in ${this.expression(c.value as ResolvedExpr)}`
         const list = c.value as unknown[]
         if (list.length === 0) return FALSE
+        // Long lists bind one array parameter where the dialect can, to stay under the parameter limit.
+        const asArray = list.length > IN_ARRAY_MIN && this.ops.inArray ? this.ops.inArray(lhs, list.map((v) => this.ops.toDriver(field, v)), field) : undefined
+        if (asArray) return asArray as RawBuilder<boolean>
         return sql<boolean>`${lhs} in (${sql.join(list.map((v) => this.param(v, field)))})`
       }
       default: {
