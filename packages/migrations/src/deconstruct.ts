@@ -4,9 +4,9 @@ import {
   type Field,
   type FieldKind,
   type IndexSpec,
-  ManyToManyField,
+  type ManyToManyField,
   type ModelMeta,
-  RelatedField,
+  type RelatedField,
   snakeCase,
 } from '@strata/core'
 import { constraintName } from '@strata/query'
@@ -66,11 +66,13 @@ export function deconstructField(field: Field, owner: string): FieldDef {
     if (v === undefined || DROPPED_OPTIONS.has(k)) continue
     options[k] = v
   }
-  if (field instanceof ManyToManyField && options.through !== undefined) {
-    options.through = field.through?.name ?? (typeof options.through === 'string' ? options.through.split('.').pop() : undefined)
+  // By kind, not instanceof: fields from migration files may come from another copy of @strata/core.
+  const relation = field.kind === 'foreignKey' || field.kind === 'oneToOne' || field.kind === 'manyToMany'
+  if (field.kind === 'manyToMany' && options.through !== undefined) {
+    options.through = (field as ManyToManyField<unknown>).through?.name ?? (typeof options.through === 'string' ? options.through.split('.').pop() : undefined)
     if (options.through === undefined) throw new MigrationError(`${owner}.${field.name}: cannot tell which model is the join model`, { model: owner, field: field.name })
   }
-  if (field instanceof RelatedField) return { kind: field.kind, to: targetName(field, owner), options }
+  if (relation) return { kind: field.kind, to: targetName(field as RelatedField<unknown, boolean, boolean, 'foreignKey'>, owner), options }
   return { kind: field.kind, options }
 }
 

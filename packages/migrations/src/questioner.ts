@@ -108,7 +108,7 @@ export class HintQuestioner implements Questioner {
     const hint = this.hintDefault(model, field)
     if (hint) return hint.value
     throw new QuestionError(
-      `It is impossible to add the NOT NULL field ${model}.${field} without a default: the rows ${model} may already have need a value. Give the field a default, or null: true, or pass --default ${model}.${field}=<value> for a one-off value.`,
+      `It is impossible to add the NOT NULL field ${model}.${field} without a default: rows that exist in its table need a value. Give the field a default, or null: true, or pass --default ${model}.${field}=<value> for a one-off value.`,
       { model, field },
     )
   }

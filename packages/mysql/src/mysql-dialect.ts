@@ -9,7 +9,7 @@ import {
 } from 'kysely'
 import { createPool, type Pool, type PoolOptions } from 'mysql2'
 import { mapMysqlError } from './mysql-errors.js'
-import { MysqlSchemaEditor } from './mysql-schema.js'
+import { MysqlSchemaEditor, mysqlShell } from './mysql-schema.js'
 import { mysqlExplain, mysqlOperations } from './mysql-operations.js'
 
 /** Options of `mysql()`: a `uri` or an existing `pool`, plus any mysql2 pool option, passed through. */
@@ -300,6 +300,7 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
     },
     mapError: mapMysqlError,
     schemaEditor: (engine) => new MysqlSchemaEditor(engine),
+    shellCommand: () => mysqlShell(options),
     lastInsertIds(result, count) {
       const first = result.insertId
       const consecutive = consecutiveInsertIds ?? (server ? server.autoincLockMode <= 1 : true)

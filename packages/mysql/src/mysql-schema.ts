@@ -95,3 +95,23 @@ export class MysqlSchemaEditor extends DatabaseSchemaEditor {
     return sql`alter table ${sql.table(table)} drop constraint ${sql.id(name)}`
   }
 }
+
+/** The `mysql` command on the configured database, for `strata dbshell` (the password travels in `MYSQL_PWD`). */
+export function mysqlShell(o: { uri?: string; host?: string; port?: number; user?: string; password?: string; database?: string }): {
+  command: string
+  args: string[]
+  env: Record<string, string>
+} {
+  const u = o.uri ? new URL(o.uri) : undefined
+  const host = u?.hostname || o.host
+  const port = u?.port || (o.port ? String(o.port) : '')
+  const user = u ? decodeURIComponent(u.username) : o.user
+  const password = u ? decodeURIComponent(u.password) : o.password
+  const database = u ? decodeURIComponent(u.pathname.replace(/^\//, '')) : o.database
+  const args: string[] = []
+  if (host) args.push('-h', host)
+  if (port) args.push('-P', port)
+  if (user) args.push('-u', user)
+  if (database) args.push(database)
+  return { command: 'mysql', args, env: password ? { MYSQL_PWD: password } : {} }
+}

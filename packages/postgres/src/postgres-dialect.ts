@@ -8,7 +8,7 @@ import {
 } from 'kysely'
 import pg from 'pg'
 import { isConnectionLost, mapPostgresError } from './postgres-errors.js'
-import { PostgresSchemaEditor } from './postgres-schema.js'
+import { PostgresSchemaEditor, postgresShell } from './postgres-schema.js'
 import { postgresOperations } from './postgres-operations.js'
 
 /** TLS settings as pg takes them (`true`, or `{ rejectUnauthorized, ca, cert, key, ... }`). */
@@ -212,5 +212,6 @@ export function postgres(options: PostgresOptions = {}): StrataDialect {
     },
     mapError: mapPostgresError,
     schemaEditor: (engine) => new PostgresSchemaEditor(engine),
+    shellCommand: () => postgresShell(options),
   }
 }

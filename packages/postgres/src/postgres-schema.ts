@@ -68,3 +68,18 @@ export class PostgresSchemaEditor extends DatabaseSchemaEditor {
     })
   }
 }
+
+/** The `psql` command on the configured database, for `strata dbshell` (the password travels in `PGPASSWORD`). */
+export function postgresShell(o: { connectionString?: string; host?: string; port?: number; user?: string; password?: string; database?: string }): {
+  command: string
+  args: string[]
+  env: Record<string, string>
+} {
+  const env: Record<string, string> = {}
+  if (o.host) env.PGHOST = o.host
+  if (o.port) env.PGPORT = String(o.port)
+  if (o.user) env.PGUSER = o.user
+  if (o.password) env.PGPASSWORD = o.password
+  if (o.database) env.PGDATABASE = o.database
+  return { command: 'psql', args: o.connectionString ? [o.connectionString] : [], env }
+}

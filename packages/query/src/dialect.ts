@@ -191,6 +191,8 @@ export interface StrataDialect {
    * migration lock. Without it, migrations use the standard-SQL `DatabaseSchemaEditor`.
    */
   schemaEditor?(engine: KyselyEngine): DatabaseSchemaEditor
+  /** The database's own command-line client on this database (`strata dbshell`). */
+  shellCommand?(): { readonly command: string; readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>> }
 }
 
 /** The untyped database shape the ORM uses with Kysely (tables are known from metadata, not types). */

@@ -3,7 +3,7 @@ import type { DialectFeatures, StrataDialect } from '@strata/query'
 import Database from 'better-sqlite3'
 import { SqliteDialect } from 'kysely'
 import { mapSqliteError } from './sqlite-errors.js'
-import { SqliteSchemaEditor } from './sqlite-schema.js'
+import { SqliteSchemaEditor, sqliteShell } from './sqlite-schema.js'
 import { sqliteOperations } from './sqlite-operations.js'
 
 /** Options of `sqlite()`. */
@@ -105,5 +105,6 @@ export function sqlite(options: SqliteOptions = {}): StrataDialect {
     },
     mapError: mapSqliteError,
     schemaEditor: (engine) => new SqliteSchemaEditor(engine),
+    shellCommand: () => sqliteShell(options.filename),
   }
 }

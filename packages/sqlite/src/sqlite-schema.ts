@@ -227,3 +227,8 @@ export class SqliteSchemaEditor extends DatabaseSchemaEditor {
     for (const c of model.options.constraints ?? []) if (c.kind === 'unique') await this.execute(this.uniqueConstraintSql(model, c))
   }
 }
+
+/** The `sqlite3` command on a database file, for `strata dbshell`. */
+export function sqliteShell(filename: string | undefined): { command: string; args: string[] } {
+  return { command: 'sqlite3', args: [filename ?? ':memory:'] }
+}

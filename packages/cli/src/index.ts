@@ -1,0 +1,8 @@
+export { type OptionSpec, type Parsed, parseArgs, UsageError } from './args.js'
+export type { Command, CommandContext } from './commands.js'
+export { ConfigError, defineConfig, findConfig, type LoadedConfig, loadConfig, type StrataConfig } from './config.js'
+export { COMMANDS, EXIT, main } from './cli.js'
+export { importModule, loadProjectMigrations } from './load.js'
+export { modelSource } from './inspect.js'
+export { type Io, Output } from './output.js'
+export { QuitError, TtyQuestioner } from './tty-questioner.js'
