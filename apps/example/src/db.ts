@@ -1,9 +1,13 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { pushSchema } from '@strata/migrations'
-import { connect, type Database, type StrataDialect } from '@strata/query'
+import { loadProjectMigrations } from '@strata/cli'
+import { migrate, modelsToCreate, schemaEditorFor } from '@strata/migrations'
+import { connect, type Database, type StrataDialect, sql } from '@strata/query'
 import { sqlite } from '@strata/sqlite'
 import { models } from './models.js'
+
+/** The app's migration files (`migrations/NNNN_name.ts`, written by `pnpm strata makemigrations`). */
+export const MIGRATIONS_DIR: string = fileURLToPath(new URL('../migrations', import.meta.url))
 
 /** `blog.db` next to `src/` and `dist/`, i.e. in the app's own directory. */
 export const DEFAULT_SQLITE_FILE: string = fileURLToPath(new URL('../blog.db', import.meta.url))
@@ -138,13 +142,30 @@ export interface BlogDatabase {
   readonly description: string
 }
 
-/** Connects to the database `DATABASE_URL` names and creates the blog's tables if missing. */
+/**
+ * Applies the app's migrations (as `strata migrate` does). A database made before the app had
+ * migrations (by `pushSchema`) has its tables already: the initial migration is then only recorded.
+ * With `reset`, every migration is unapplied first and any table of the models left over is dropped.
+ */
+export async function applyMigrations(db: Database, reset = false): Promise<void> {
+  const set = await loadProjectMigrations(MIGRATIONS_DIR)
+  if (reset) {
+    await migrate(db, set, { target: 'zero' })
+    const editor = schemaEditorFor(db.engine())
+    const tables = new Set(await editor.tableNames())
+    for (const meta of modelsToCreate(db.models).reverse()) if (tables.has(meta.dbTable)) await editor.execute(editor.dropTable(meta))
+    if (tables.has('strata_migrations')) await db.raw(sql`delete from strata_migrations`)
+  }
+  await migrate(db, set, { fakeInitial: true })
+}
+
+/** Connects to the database `DATABASE_URL` names and applies the blog's migrations. */
 export async function openDatabase(options: OpenOptions = {}): Promise<BlogDatabase> {
   const url = 'url' in options ? options.url : process.env.DATABASE_URL
   const target = parseDatabaseUrl(url, options.defaultFile)
   const db = await connect({ databases: { default: await dialectFor(target) }, models: [...models] })
   try {
-    await pushSchema(db, { reset: options.reset ?? false })
+    await applyMigrations(db, options.reset ?? false)
   } catch (e) {
     await db.close().catch(() => undefined)
     throw e
