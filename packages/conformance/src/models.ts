@@ -1,5 +1,6 @@
 import { f, model } from '@strata/core'
 import { RELATION_MODELS } from './relation-models.js'
+import { JSON_MODELS } from './json-models.js'
 
 /** API.md section 3: the blog. */
 export class Author extends model('Author', {
@@ -119,6 +120,7 @@ export const MODELS = [
   Song,
   Note,
   ...RELATION_MODELS,
+  ...JSON_MODELS,
 ] as const
 
 declare module '@strata/core' {
@@ -139,3 +141,4 @@ declare module '@strata/core' {
 }
 
 export * from './relation-models.js'
+export * from './json-models.js'

@@ -151,11 +151,18 @@ export {
   TruncSecond, TruncWeek, TruncYear, Upper,
 } from './functions.js'
 export { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS, type TransformSpec } from './lookups.js'
+export { isBuiltinName, isJsonLookup, JSON_LOOKUPS, type JsonLookupArity } from './lookups.js'
+export {
+  type CustomLookupRhs, customLookup, customTransform, type FieldClass, type LookupContext, type LookupDefinition, registerLookup,
+  registerTransform, type SqlFragment, type SqlTag, type TransformContext, type TransformDefinition, unregisterLookup, unregisterTransform,
+} from './custom-lookups.js'
+export { isJsonValue, jsonProblem, transformOutput } from './lookup-resolve.js'
 export type {
   Combinator,
   Condition,
   DeferredLoading,
   Hop,
+  JsonPathStep,
   PrefetchSpec,
   RelatedSelection,
   OrderTerm,
@@ -195,8 +202,12 @@ export type {
   CheckAggregates,
   CheckAnnotations,
   CheckPaths,
+  CustomLookups,
+  CustomTransforms,
   ExprResult,
   Invalid,
+  JsonValue,
+  KindValue,
   Lookups,
   ParseKey,
   QuerySetLike,

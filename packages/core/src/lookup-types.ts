@@ -44,7 +44,84 @@ type TransformOf<K, T extends string> = T extends IntTransforms
         ? K extends 'dateTime'
           ? Out<'time', string>
           : never
-        : never
+        : CustomTransformOf<K, T>
+
+// ---- custom lookups and transforms -----------------------------------------------------------
+
+/**
+ * Custom lookups, for the type checker (the runtime registration is `registerLookup`): augment it
+ * with each name, the field kinds it is registered for and the value it takes.
+ * @example declare module '@strata/core' { interface CustomLookups { ne: { kinds: 'char' | 'text'; value: string } } }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by user code
+export interface CustomLookups {}
+
+/**
+ * Custom transforms, for the type checker (the runtime registration is `registerTransform`): the
+ * field kinds it applies to and the kind it yields.
+ * @example declare module '@strata/core' { interface CustomTransforms { abs: { kinds: 'integer'; output: 'integer' } } }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by user code
+export interface CustomTransforms {}
+
+/** The JavaScript type of a value of field kind `K` (what a transform with `output: K` yields). */
+export type KindValue<K> = K extends 'bigInteger' | 'bigAuto'
+  ? bigint
+  : K extends 'auto' | 'integer' | 'smallInteger' | 'positiveInteger' | 'float' | 'duration'
+    ? number
+    : K extends 'boolean'
+      ? boolean
+      : K extends 'dateTime'
+        ? Date
+        : K extends 'binary'
+          ? Uint8Array
+          : K extends 'json'
+            ? unknown
+            : string
+
+type CustomTransformOf<K, T extends string> = T extends keyof CustomTransforms
+  ? CustomTransforms[T] extends { readonly kinds: infer Ks; readonly output: infer O }
+    ? K extends Ks
+      ? Out<O & FieldKind, KindValue<O>>
+      : never
+    : never
+  : never
+
+type CustomLookupValue<K, L extends string, Label extends string> = L extends keyof CustomLookups
+  ? CustomLookups[L] extends { readonly kinds: infer Ks; readonly value: infer V }
+    ? K extends Ks
+      ? V | Expression
+      : Invalid<`'${L}' is not a lookup of ${Label}`>
+    : never
+  : Invalid<`'${L}' is not a lookup of ${Label}`>
+
+// ---- JSON values -----------------------------------------------------------------------------
+
+/** A JSON value as JSON lookups take it (checked at run time: plain objects, arrays, strings, finite numbers, booleans, null). */
+export type JsonValue = string | number | boolean | null | object
+
+type JsonLookupName = 'has_key' | 'has_keys' | 'has_any_keys' | 'contained_by'
+
+/** The value of a key on a JSON value: the last `__` segment decides (a lookup, else a key compared with `exact`). */
+type JsonRest<R extends string> = R extends `${string}__${infer Rest}` ? JsonRest<Rest> : JsonLookupValue<R>
+
+type JsonLookupValue<L extends string> = L extends 'has_key'
+  ? string
+  : L extends 'has_keys' | 'has_any_keys'
+    ? readonly string[]
+    : L extends 'contains' | 'contained_by'
+      ? JsonValue
+      : L extends TextLookup
+        ? string
+        : L extends 'gt' | 'gte' | 'lt' | 'lte'
+          ? number | string
+          : L extends 'isnull'
+            ? boolean
+            : L extends 'in'
+              ? readonly JsonValue[]
+              : L extends 'range'
+                ? readonly [number | string, number | string]
+                : JsonValue | Expression
 
 type TextLookup =
   | 'iexact'
@@ -63,8 +140,8 @@ export interface QuerySetLike {
   readonly isQuerySet: true
 }
 
-/** The value lookup `L` takes on a value of type `T` (text lookups take a string on any kind, as Django casts). */
-type LookupValue<T, L extends string, Label extends string> = L extends CompareLookup
+/** The value lookup `L` takes on a value of type `T` and kind `K` (text lookups take a string on any kind, as Django casts). */
+type LookupValue<T, L extends string, Label extends string, K> = L extends CompareLookup
   ? T | Expression | (L extends 'exact' ? null : never)
   : L extends TextLookup
     ? string
@@ -74,14 +151,16 @@ type LookupValue<T, L extends string, Label extends string> = L extends CompareL
         ? readonly [T, T]
         : L extends 'isnull'
           ? boolean
-          : Invalid<`'${L}' is not a lookup of ${Label}`>
+          : CustomLookupValue<K, L, Label>
 
 /** Parses what follows a value of kind `K` and type `T`: transforms, then one lookup. */
 type ValueRest<K, T, R extends string, Label extends string> = R extends ''
   ? T | null | Expression
-  : R extends `${infer H}__${infer Rest}`
-    ? TransformThen<TransformOf<K, H>, Rest, `${Label}__${H}`, `'${H}' is not a transform of ${Label}`>
-    : LookupOrTransform<TransformOf<K, R>, T, R, Label>
+  : K extends 'json'
+    ? JsonRest<R>
+    : R extends `${infer H}__${infer Rest}`
+      ? TransformThen<TransformOf<K, H>, Rest, `${Label}__${H}`, `'${H}' is not a transform of ${Label}`>
+      : LookupOrTransform<TransformOf<K, R>, T, R, Label, K>
 
 type TransformThen<X, Rest extends string, Label extends string, Err extends string> = [X] extends [never]
   ? Invalid<Err>
@@ -89,8 +168,8 @@ type TransformThen<X, Rest extends string, Label extends string, Err extends str
     ? ValueRest<K2, T2, Rest, Label>
     : never
 
-type LookupOrTransform<X, T, R extends string, Label extends string> = [X] extends [never]
-  ? LookupValue<T, R, Label>
+type LookupOrTransform<X, T, R extends string, Label extends string, K> = [X] extends [never]
+  ? LookupValue<T, R, Label, K>
   : X extends Out<FieldKind, infer T2>
     ? T2 | Expression
     : never
@@ -291,6 +370,7 @@ type NamesAt<X> =
           | 'range'
           | 'isnull'
           | (K extends TextKind ? TextLookup : never)
+          | (K extends 'json' ? JsonLookupName | TextLookup : never)
           | TransformName<K>
       : never
 
@@ -360,9 +440,11 @@ type PathIn<M, F, N extends string, P extends string> = P extends `${infer H}__$
           : NoField<N, P>
 
 /** Transforms on a column (`pubDate__year`, `pubDate__date__year`); `Nul` carries the column's nullability. */
-type TransformPath<K, R extends string, Label extends string, Nul> = R extends `${infer T1}__${infer T2}`
-  ? PathTransformThen<TransformOf<K, T1>, T2, Label, Nul, T1>
-  : PathTransformLeaf<TransformOf<K, R>, Label, Nul, R>
+type TransformPath<K, R extends string, Label extends string, Nul> = K extends 'json'
+  ? unknown
+  : R extends `${infer T1}__${infer T2}`
+    ? PathTransformThen<TransformOf<K, T1>, T2, Label, Nul, T1>
+    : PathTransformLeaf<TransformOf<K, R>, Label, Nul, R>
 
 type PathTransformThen<X, Rest extends string, Label extends string, Nul, H extends string> = [X] extends [
   never,

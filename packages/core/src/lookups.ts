@@ -69,3 +69,29 @@ export function isLookup(name: string): boolean {
 export function isTransform(name: string): boolean {
   return Object.hasOwn(TRANSFORMS, name)
 }
+
+/** How the right-hand side of a JSON field lookup is shaped. */
+export type JsonLookupArity = 'key' | 'keys' | 'json'
+
+/**
+ * The lookups JSON fields add (Django's `JSONField` lookups): key tests and containment. On a JSON
+ * field, `contains` is JSON containment, not the text lookup.
+ */
+export const JSON_LOOKUPS: Readonly<Record<string, JsonLookupArity>> = Object.freeze({
+  __proto__: null,
+  has_key: 'key',
+  has_keys: 'keys',
+  has_any_keys: 'keys',
+  contains: 'json',
+  contained_by: 'json',
+} as unknown as Record<string, JsonLookupArity>)
+
+/** Whether `name` is a lookup of JSON fields and their key paths (built-in ones and JSON_LOOKUPS). */
+export function isJsonLookup(name: string): boolean {
+  return Object.hasOwn(JSON_LOOKUPS, name) || Object.hasOwn(LOOKUPS, name)
+}
+
+/** Whether `name` is taken by a built-in lookup or transform (a custom one may replace it only with `override: true`). */
+export function isBuiltinName(name: string): boolean {
+  return isLookup(name) || isTransform(name) || Object.hasOwn(JSON_LOOKUPS, name)
+}

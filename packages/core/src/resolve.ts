@@ -16,9 +16,11 @@ import { FUNCTIONS, FuncExpr } from './functions.js'
 import { describe, type Field, type FieldKind } from './fields/field.js'
 import { ForeignKey, ManyToManyField, RelatedField } from './fields/relation.js'
 import { BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField, IntegerField, TimeField } from './fields/scalar.js'
-import { isLookup, isTransform, LOOKUPS, RELATION_LOOKUPS, TEXT_KINDS, TRANSFORMS } from './lookups.js'
+import { customLookup } from './custom-lookups.js'
+import { cleanJsonCondition, isJsonValue, isLookupOn, jsonKey, lookupChoices, transformOutput } from './lookup-resolve.js'
+import { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS } from './lookups.js'
 import type { ModelMeta } from './meta.js'
-import type { Condition, Hop, QueryState, ResolvedExpr, ResolvedPath, WhereNode } from './state.js'
+import type { Condition, Hop, JsonPathStep, QueryState, ResolvedExpr, ResolvedPath, WhereNode } from './state.js'
 
 /** What a resolution may refer to besides model fields. */
 export interface ResolveContext {
@@ -160,7 +162,7 @@ export function exprField(expr: ResolvedExpr, ctx: ResolveContext): Field | unde
 export function pathOutputField(path: ResolvedPath, ctx: ResolveContext): Field | undefined {
   if (path.expr) return exprField(path.expr, ctx)
   let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
-  for (const t of path.transforms) field = pseudoField(TRANSFORMS[t]!.to)
+  for (const t of path.transforms) field = transformOutput(field, t) ?? field
   return field
 }
 
@@ -175,34 +177,39 @@ export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx:
   const parts = key.split('__')
   if (parts.some((p) => p === '')) throw new FieldError(`Malformed lookup ${JSON.stringify(key)} on ${meta.name}`, { model: meta.name })
   const { path, rest } = resolveFieldPath(meta, parts, ctx)
+  const keys: JsonPathStep[] = []
   const transforms: string[] = []
   let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
   let lookup = 'exact'
+  // Django's order: the last part is a lookup if it can be one, else a transform (or a JSON key) with `exact`.
   for (let j = 0; j < rest.length; j++) {
     const part = rest[j]!
-    const isRelation = field instanceof RelatedField
-    if (isTransform(part) && field && !isRelation && TRANSFORMS[part]!.from.includes(field.kind)) {
-      transforms.push(part)
-      field = pseudoField(TRANSFORMS[part]!.to)
-      continue
-    }
-    if (j === rest.length - 1 && isLookup(part) && (!isRelation || RELATION_LOOKUPS.has(part))) {
+    const json = isJsonValue(field, transforms)
+    if (j === rest.length - 1 && isLookupOn(field, part, json)) {
       lookup = part
       break
     }
-    if (isRelation && !isLookup(part) && !isTransform(part)) noField((field as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target, part)
-    const what = isTransform(part) || isLookup(part) ? 'lookup' : 'lookup or transform'
+    const next = transformOutput(field, part)
+    if (next) {
+      transforms.push(part)
+      field = next
+      continue
+    }
+    if (json) {
+      keys.push(jsonKey(part, key, meta))
+      continue
+    }
+    if (field instanceof RelatedField && !isLookup(part) && !isTransform(part) && !customLookup(field, part))
+      noField((field as RelatedField<unknown, boolean, boolean, 'foreignKey'>).target, part)
+    const what = isTransform(part) || isLookup(part) || customLookup(field, part) ? 'lookup' : 'lookup or transform'
     throw new FieldError(
-      `Unsupported ${what} '${part}' for ${kindLabel(path, field)} in ${JSON.stringify(key)} on ${meta.name}`,
+      `Unsupported ${what} '${part}' for ${kindLabel(path, field)} in ${JSON.stringify(key)} on ${meta.name}. Choices are: ${lookupChoices(field, json).join(', ')}`,
       { model: meta.name, field: path.field?.name ?? path.annotation },
     )
   }
-  const full: ResolvedPath = { ...path, transforms }
+  const full: ResolvedPath = { ...path, transforms, ...(keys.length ? { keys } : {}) }
   const annotationExpr = path.annotation ? ctx.annotations.get(path.annotation) : undefined
   const aggregate = annotationExpr ? containsAggregate(annotationExpr, ctx) : false
-  if (lookup !== 'isnull' && LOOKUPS[lookup] === 'text' && field && !TEXT_KINDS.has(field.kind) && !(field instanceof RelatedField)) {
-    // Django casts to text; for numbers and dates that is rarely what was meant, but allowed.
-  }
   return cleanCondition(meta, key, full, lookup, value, field, ctx, aggregate)
 }
 
@@ -236,12 +243,15 @@ function cleanCondition(
   }
   if (value === undefined) bad('a value (undefined is not allowed: omit the key instead)')
   if (isQ(value)) bad('a value, not a Q object')
+  const custom = customLookup(field, lookup)
+  if (!custom && isJsonValue(field, path.transforms)) return cleanJsonCondition(meta, path, lookup, value, ctx, aggregate, bad)
+  const arity: LookupArity | undefined = custom ? (custom.rhs ?? 'value') : LOOKUPS[lookup]
   if (isExpression(value)) {
     if (lookup === 'in' && value instanceof SubqueryExpr && !value.exists) {
       const expr = resolveExpression(meta, value, ctx)
       return { type: 'cond', path, lookup, value: expr, isExpr: true, aggregate }
     }
-    if (LOOKUPS[lookup] !== 'value') bad(`a plain value for '${lookup}'`)
+    if (arity !== 'value') bad(`a plain value for '${lookup}'`)
     const expr = resolveExpression(meta, value, ctx)
     return { type: 'cond', path, lookup, value: expr, isExpr: true, aggregate: aggregate || containsAggregate(expr, ctx) }
   }
@@ -265,7 +275,7 @@ function cleanCondition(
     }
   }
   let out: unknown
-  switch (LOOKUPS[lookup]) {
+  switch (arity) {
     case 'boolean':
       if (typeof value !== 'boolean') bad('true or false')
       out = value
@@ -284,6 +294,7 @@ function cleanCondition(
       if ((value as unknown[]).length > 100000) bad('at most 100000 values')
       // As in Django, null never matches IN and is dropped from the list.
       out = (value as unknown[]).filter((v) => v !== null).map((v) => clean(v))
+      if (custom && (out as unknown[]).length === 0) bad(`a non-empty array for '${lookup}'`)
       break
     case 'pair':
       if (!Array.isArray(value) || value.length !== 2) bad('a [low, high] pair')
@@ -345,13 +356,16 @@ export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, c
     const { path, rest } = resolveFieldPath(meta, name.split('__'), ctx)
     let field = path.annotation ? exprField(ctx.annotations.get(path.annotation)!, ctx) : path.field
     const transforms: string[] = []
+    const keys: JsonPathStep[] = []
     for (const part of rest) {
-      if (!isTransform(part) || !field || !TRANSFORMS[part]!.from.includes(field.kind))
-        throw new FieldError(`Cannot resolve ${JSON.stringify(name)} on ${meta.name}: '${part}' is not a transform of ${kindLabel(path, field)}`, { model: meta.name })
-      transforms.push(part)
-      field = pseudoField(TRANSFORMS[part]!.to)
+      const next = transformOutput(field, part)
+      if (next) {
+        transforms.push(part)
+        field = next
+      } else if (isJsonValue(field, transforms)) keys.push(jsonKey(part, name, meta))
+      else throw new FieldError(`Cannot resolve ${JSON.stringify(name)} on ${meta.name}: '${part}' is not a transform of ${kindLabel(path, field)}`, { model: meta.name })
     }
-    return { type: 'col', path: { ...path, transforms } }
+    return { type: 'col', path: { ...path, transforms, ...(keys.length ? { keys } : {}) } }
   }
   if (expr instanceof OuterRefExpr || expr.kind === 'OuterRef') {
     // Built before the outer query exists: checked when the QuerySet is wrapped in Subquery()/Exists().

@@ -14,6 +14,9 @@ export interface Hop {
   readonly multi: boolean
 }
 
+/** One step of a JSON key path: an object key, or an array index (negative counts from the end). */
+export type JsonPathStep = string | number
+
 /** A checked field path: relation hops, the field reached, and transforms applied to it. */
 export interface ResolvedPath {
   readonly hops: readonly Hop[]
@@ -22,6 +25,8 @@ export interface ResolvedPath {
   readonly annotation?: string
   /** A boolean expression used as a condition on its own (`filter(Exists(...))`): rendered as is. */
   readonly expr?: ResolvedExpr
+  /** Keys and array indexes into a JSON value (`data__owner__name`, `data__items__0`), applied before `transforms`. */
+  readonly keys?: readonly JsonPathStep[]
   readonly transforms: readonly string[]
   /** The filter call whose joins the path's multi-valued hops use. */
   readonly call: number

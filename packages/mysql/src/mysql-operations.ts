@@ -8,6 +8,7 @@ import {
 } from '@strata/core'
 import type { DialectOperations, ExplainSpec, Fragment } from '@strata/query'
 import { sql } from 'kysely'
+import { mysqlJson } from './mysql-json.js'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
@@ -93,6 +94,8 @@ export function mysqlExplain(query: Fragment, spec: ExplainSpec, mariadb: boolea
 
 /** MySQL's and MariaDB's spelling of values, lookups, transforms and DDL types. */
 export const mysqlOperations: DialectOperations = {
+  json: mysqlJson,
+
   toDriver(field, value) {
     if (value === null || value === undefined) return null
     const f = storageField(field)

@@ -8,6 +8,7 @@ import {
 } from '@strata/core'
 import type { DialectOperations, Fragment } from '@strata/query'
 import { sql } from 'kysely'
+import { postgresJson } from './postgres-json.js'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 const DAY = 86_400_000
@@ -122,6 +123,8 @@ const PG_EXPLAIN_FORMATS: Readonly<Record<string, string>> = { text: 'text', jso
 
 /** PostgreSQL's spelling of values, lookups, transforms and DDL types. */
 export const postgresOperations: DialectOperations = {
+  json: postgresJson,
+
   toDriver(field, value) {
     if (value === null || value === undefined) return null
     const f = storageField(field)

@@ -2,6 +2,7 @@ import type { Field, FieldKind, ModelMeta } from '@strata/core'
 import type { Dialect as KyselyDialect, Expression, Kysely, RawBuilder } from 'kysely'
 import type { KyselyEngine } from './engine.js'
 import type { DatabaseSchemaEditor } from './schema-editor.js'
+import type { JsonOperations } from './json-operations.js'
 
 /** A SQL fragment as the compiler composes them. */
 export type Fragment = RawBuilder<unknown> | Expression<unknown>
@@ -143,6 +144,8 @@ export interface DialectOperations {
    * `boolean`, `date`, `dateTime`, `decimal`) and, for `decimal`, the target field with its precision as `field`.
    */
   func?(name: string, args: readonly Fragment[], field: Field | undefined, context?: FuncContext): Fragment | undefined
+  /** JSON key paths and lookups on JSON fields (`data__owner__name`, `has_key`, ...); without it they are a `NotSupportedError`. */
+  json?: JsonOperations
 }
 
 /** A checked `explain()` request: a lowercase format from `explainFormats`, flags from `explainOptions`. */

@@ -1,6 +1,7 @@
 import { DataError, type DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError, normalizeDecimal } from '@strata/core'
 import type { DialectOperations, Fragment } from '@strata/query'
 import { sql } from 'kysely'
+import { sqliteJson } from './sqlite-json.js'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
@@ -50,6 +51,8 @@ const STRFTIME: Record<string, string> = {
 
 /** SQLite's spelling of values, lookups, transforms and DDL types. */
 export const sqliteOperations: DialectOperations = {
+  json: sqliteJson,
+
   toDriver(field, value) {
     if (value === null || value === undefined) return null
     const f = storageField(field)

@@ -15,11 +15,11 @@ import {
   type ResolvedExpr,
   type ResolvedPath,
   type RelatedSelection,
-  TRANSFORMS,
   type WhereNode,
 } from '@strata/core'
 import { type RawBuilder, sql } from 'kysely'
 import { type DialectOperations, type Fragment, IN_ARRAY_MIN, type StrataDialect } from '../dialect.js'
+import { applySteps, customLookupSql, isJsonCondition, jsonCondition, likeEscape, sortExpressions } from './lookups.js'
 
 /** One selected output column and how to convert it back. */
 export interface OutputColumn {
@@ -32,10 +32,6 @@ export interface OutputColumn {
 
 const TRUE = sql<boolean>`1 = 1`
 const FALSE = sql<boolean>`1 = 0`
-
-function likeEscape(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
 
 /** Compiles one query level: its FROM, joins, WHERE, expressions. Subqueries get their own. */
 export class QueryCompiler {
@@ -143,22 +139,10 @@ export class QueryCompiler {
   path(path: ResolvedPath): Fragment {
     if (path.annotation) {
       const expr = this.state.annotations.get(path.annotation)!
-      let out = this.expression(expr)
-      let field = pathOutputField({ ...path, transforms: [] }, this.ctx)
-      for (const t of path.transforms) {
-        out = this.ops.transform(t, out, field!.kind)
-        field = undefined
-      }
-      return out
+      return applySteps(this, this.expression(expr), pathOutputField({ ...path, keys: [], transforms: [] }, this.ctx), path)
     }
     const alias = this.joinPath(path.hops, path.call)
-    let out: Fragment = sql.ref(`${alias}.${path.field!.column}`)
-    let kind = path.field!.kind
-    for (const t of path.transforms) {
-      out = this.ops.transform(t, out, kind)
-      kind = TRANSFORMS[t]!.to
-    }
-    return out
+    return applySteps(this, sql.ref(`${alias}.${path.field!.column}`), path.field, path)
   }
 
   /** A bound parameter, converted for the driver as `field` says. */
@@ -249,8 +233,9 @@ export class QueryCompiler {
     if (c.path.expr) return this.expression(c.path.expr) as RawBuilder<boolean>
     const multiAt = c.path.hops.findIndex((h) => h.multi)
     if (negated && multiAt >= 0 && !c.path.annotation) return this.#existsCondition(c, multiAt)
-    const lhs = this.path(c.path)
     const field = pathOutputField(c.path, this.ctx)
+    if (isJsonCondition(c, field)) return jsonCondition(this, c, field, negated)
+    const lhs = this.path(c.path)
     const rendered = this.#lookup(c, lhs, field)
     const mayBeNull = c.lookup !== 'isnull' && (c.path.hops.length > 0 || c.path.field?.nullable === true || c.path.annotation !== undefined)
     return negated && mayBeNull ? sql<boolean>`(${rendered} and ${lhs} is not null)` : rendered
@@ -288,6 +273,8 @@ export class QueryCompiler {
   }
 
   #lookup(c: Condition, lhs: Fragment, field: Field | undefined): RawBuilder<boolean> {
+    const custom = customLookupSql(this, c, lhs, field)
+    if (custom) return custom
     const rhs = (v: unknown): Fragment => (c.isExpr ? this.expression(v as ResolvedExpr) : this.param(v, field))
     switch (c.lookup) {
       case 'exact':
@@ -412,11 +399,11 @@ export class QueryCompiler {
     else {
       terms = s.meta.ordering.map((name) => ({ ...resolveOrderName(s.meta, name, this.ctx), nulls: {} }))
     }
-    return terms.map((t) => {
-      if (t.expr === 'random') return this.ops.random()
+    return terms.flatMap((t) => {
+      if (t.expr === 'random') return [this.ops.random()]
       const desc = s.reversed ? !t.descending : t.descending
       const nulls = s.reversed ? { nullsFirst: t.nulls.nullsLast, nullsLast: t.nulls.nullsFirst } : t.nulls
-      return this.ops.orderTerm(this.expression(t.expr), desc, nulls)
+      return sortExpressions(this, t.expr).map((e) => this.ops.orderTerm(e, desc, nulls))
     })
   }
 }
