@@ -151,3 +151,23 @@ describe('serializer', () => {
     expect(long.split('\n').length).toBeGreaterThan(1)
   })
 })
+
+describe('a long history', () => {
+  it('builds the state of 500 migrations once, in well under a second', () => {
+    const migs: Record<string, ReturnType<typeof migration>> = {}
+    const models = Array.from({ length: 20 }, (_, i) => `Long${i}`)
+    migs['0001_initial'] = migration({ operations: models.map((name) => createModel({ name, fields: { id: f.auto() } })) })
+    let prev = '0001_initial'
+    for (let n = 2; n <= 500; n++) {
+      const name = `${String(n).padStart(4, '0')}_step`
+      migs[name] = migration({ dependencies: [prev], operations: [addField({ model: models[n % 20]!, name: `f${n}`, field: f.integer({ null: true }) })] })
+      prev = name
+    }
+    const started = performance.now()
+    const { graph } = new MigrationSet(migs).graph()
+    const final = graph.finalState()
+    for (const name of graph.order()) graph.stateBefore(name)
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(final.get('Long0').fields).toHaveLength(26)
+  })
+})
