@@ -9,9 +9,10 @@ import { explainSuite } from './suites/explain.js'
 import { expressionSuite } from './suites/expressions.js'
 import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
-import { jsonSuite } from './suites/json.js'
-import { customLookupSuite } from './suites/custom-lookups.js'
 import { iteratorSuite } from './suites/iterator.js'
+import { loadingSuite } from './suites/loading.js'
+import { deferredSuite } from './suites/deferred.js'
+import { prefetchSuite } from './suites/prefetch.js'
 import { lookupSuite } from './suites/lookups.js'
 import { deletionSuite } from './suites/deletion.js'
 import { managerSuite } from './suites/managers.js'
@@ -41,8 +42,6 @@ export function runConformance(target: ConformanceTarget): void {
     querySetSuite(ctx)
     methodSuite(ctx)
     lookupSuite(ctx)
-    jsonSuite(ctx)
-    customLookupSuite(ctx)
     expressionSuite(ctx)
     functionSuite(ctx)
     dateSuite(ctx)
@@ -53,6 +52,9 @@ export function runConformance(target: ConformanceTarget): void {
     typeSuite(ctx)
     badInputSuite(ctx)
     combinatorSuite(ctx)
+    loadingSuite(ctx)
+    prefetchSuite(ctx)
+    deferredSuite(ctx)
     castSuite(ctx)
     migrationSuite(ctx)
     iteratorSuite(ctx)

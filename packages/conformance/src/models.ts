@@ -1,6 +1,6 @@
 import { f, model } from '@strata/core'
 import { RELATION_MODELS } from './relation-models.js'
-import { JSON_MODELS } from './json-models.js'
+import { LOADING_MODELS } from './loading-models.js'
 
 /** API.md section 3: the blog. */
 export class Author extends model('Author', {
@@ -120,7 +120,7 @@ export const MODELS = [
   Song,
   Note,
   ...RELATION_MODELS,
-  ...JSON_MODELS,
+  ...LOADING_MODELS,
 ] as const
 
 declare module '@strata/core' {
@@ -141,4 +141,4 @@ declare module '@strata/core' {
 }
 
 export * from './relation-models.js'
-export * from './json-models.js'
+export * from './loading-models.js'
