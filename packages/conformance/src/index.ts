@@ -9,6 +9,8 @@ import { explainSuite } from './suites/explain.js'
 import { expressionSuite } from './suites/expressions.js'
 import { functionSuite } from './suites/functions.js'
 import { instanceSuite } from './suites/instances.js'
+import { jsonSuite } from './suites/json.js'
+import { customLookupSuite } from './suites/custom-lookups.js'
 import { iteratorSuite } from './suites/iterator.js'
 import { loadingSuite } from './suites/loading.js'
 import { deferredSuite } from './suites/deferred.js'
@@ -42,6 +44,8 @@ export function runConformance(target: ConformanceTarget): void {
     querySetSuite(ctx)
     methodSuite(ctx)
     lookupSuite(ctx)
+    jsonSuite(ctx)
+    customLookupSuite(ctx)
     expressionSuite(ctx)
     functionSuite(ctx)
     dateSuite(ctx)

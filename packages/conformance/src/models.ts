@@ -1,6 +1,7 @@
 import { f, model } from '@strata/core'
 import { RELATION_MODELS } from './relation-models.js'
 import { LOADING_MODELS } from './loading-models.js'
+import { JSON_MODELS } from './json-models.js'
 
 /** API.md section 3: the blog. */
 export class Author extends model('Author', {
@@ -121,6 +122,7 @@ export const MODELS = [
   Note,
   ...RELATION_MODELS,
   ...LOADING_MODELS,
+  ...JSON_MODELS,
 ] as const
 
 declare module '@strata/core' {
@@ -142,3 +144,4 @@ declare module '@strata/core' {
 
 export * from './relation-models.js'
 export * from './loading-models.js'
+export * from './json-models.js'
