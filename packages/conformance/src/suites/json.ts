@@ -1,4 +1,4 @@
-import { F, FieldError, NotSupportedError, Q, TypeMismatchError } from '@strata/core'
+import { Count, F, FieldError, NotSupportedError, Q, TypeMismatchError } from '@strata/core'
 import { describe, expect, it } from 'vitest'
 import { type ConformanceContext, sorted } from '../context.js'
 import { Doc } from '../json-models.js'
@@ -312,6 +312,26 @@ export function jsonSuite(ctx: ConformanceContext): void {
       expect(
         await names(Doc.objects.annotate({ owner: F('data__owner') }).filter({ owner__age__lt: 10 })),
       ).toEqual(['bob'])
+    })
+
+    it('values() grouped by a key path, and DISTINCT ON a key path where the database has it', async () => {
+      for (const [name, kind] of [
+        ['x1', 'x'],
+        ['y1', 'y'],
+        ['x2', 'x'],
+      ])
+        await Doc.objects.create({ name, data: { kind } })
+      const grouped = await Doc.objects
+        .values('data__kind')
+        .annotate({ c: Count('id') })
+        .orderBy('data__kind')
+      expect(grouped).toEqual([
+        { data__kind: 'x', c: 2 },
+        { data__kind: 'y', c: 1 },
+      ])
+      const first = Doc.objects.orderBy('data__kind', 'name').distinct('data__kind').values('name')
+      if (ctx.features.distinctOn) expect((await first).map((r) => r.name)).toEqual(['x1', 'y1'])
+      else expect(await thrown(() => first)).toBeInstanceOf(NotSupportedError)
     })
 
     it('a key compares with F() of another key', async () => {
