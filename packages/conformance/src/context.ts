@@ -1,6 +1,7 @@
 import { ForeignKey } from '@strata/core'
 import { modelsToCreate, pushSchema } from '@strata/migrations'
 import { connect, type Database, type DialectFeatures, type StrataDialect, sql } from '@strata/query'
+import type { RawBuilder } from 'kysely'
 import { expect } from 'vitest'
 import { Author, Comment, MODELS, Post, Tag } from './models.js'
 
@@ -14,7 +15,21 @@ export interface ConformanceTarget {
   setup?: () => Promise<void>
   /** Runs after closing (drop it). */
   teardown?: () => Promise<void>
+  /**
+   * A second dialect on the same database with a pool of `size` connections that waits at most
+   * `acquireTimeout` ms for one (SQLite: its one connection and `busyTimeout`). It is connected
+   * as the alias `limited` for the pool-exhaustion tests; without it they do not run.
+   */
+  limitedPool?: (acquireTimeout: number) => { dialect: StrataDialect; size: number }
+  /**
+   * For the fault tests, on a database server: SQL giving the id of the session that runs it (as
+   * column `id`), and SQL that ends session `id` from another session. Absent on SQLite.
+   */
+  killSession?: { sessionId: RawBuilder<{ id: unknown }>; kill: (id: unknown) => RawBuilder<unknown> }
 }
+
+/** How long `limited` waits for a connection, in ms. */
+export const LIMITED_ACQUIRE_TIMEOUT = 300
 
 /** The standard blog rows that `seed()` creates. */
 export interface Blog {
@@ -40,6 +55,8 @@ export class ConformanceContext {
   #db: Database | undefined
   #dialect: StrataDialect | undefined
   #tables: { table: string; selfColumns: string[] }[] = []
+  /** How many connections the `limited` alias has (0 without `target.limitedPool`). */
+  limitedPoolSize = 0
 
   constructor(target: ConformanceTarget) {
     this.target = target
@@ -60,7 +77,12 @@ export class ConformanceContext {
   async start(): Promise<void> {
     await this.target.setup?.()
     this.#dialect = this.target.dialect()
-    this.#db = await connect({ databases: { default: this.#dialect }, models: [...MODELS] })
+    const limited = this.target.limitedPool?.(LIMITED_ACQUIRE_TIMEOUT)
+    this.#db = await connect({
+      databases: { default: this.#dialect, ...(limited ? { limited: limited.dialect } : {}) },
+      models: [...MODELS],
+    })
+    this.limitedPoolSize = limited?.size ?? 0
     await pushSchema(this.#db, { reset: true })
     this.#tables = modelsToCreate(this.#db.models)
       .reverse()

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest'
-import { type Blog, ConformanceContext, type ConformanceTarget } from './context.js'
+import { type Blog, ConformanceContext, type ConformanceTarget, LIMITED_ACQUIRE_TIMEOUT } from './context.js'
 import { badInputSuite } from './suites/bad-input.js'
 import { bulkSuite } from './suites/bulk.js'
 import { castSuite } from './suites/casts.js'
@@ -24,9 +24,12 @@ import { migrationSuite } from './suites/migrations.js'
 import { querySetSuite } from './suites/querysets.js'
 import { relationSuite } from './suites/relations.js'
 import { typeSuite } from './suites/types.js'
+import { rowLockSuite } from './suites/row-locks.js'
+import { transactionLoadSuite } from './suites/transaction-load.js'
+import { transactionSuite } from './suites/transactions.js'
 
 export * from './models.js'
-export { type Blog, ConformanceContext, type ConformanceTarget }
+export { type Blog, ConformanceContext, type ConformanceTarget, LIMITED_ACQUIRE_TIMEOUT }
 
 /**
  * Registers the behavioural suite for one database: every dialect package runs it against its
@@ -60,6 +63,9 @@ export function runConformance(target: ConformanceTarget): void {
     prefetchSuite(ctx)
     deferredSuite(ctx)
     castSuite(ctx)
+    transactionSuite(ctx)
+    rowLockSuite(ctx)
+    transactionLoadSuite(ctx)
     migrationSuite(ctx)
     iteratorSuite(ctx)
     bulkSuite(ctx)

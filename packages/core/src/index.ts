@@ -111,6 +111,7 @@ export {
 } from './signals.js'
 export { type DeleteOptions } from './deletion.js'
 export { type BooleanExpression, type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
+export type { ForUpdate, LockTarget, SelectForUpdateOptions } from './select-for-update.js'
 export {
   Aggregate,
   type AggregateKind,

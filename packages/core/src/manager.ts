@@ -6,7 +6,7 @@ const PROXIED = [
   'values', 'valuesList', 'iterator', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'update',
   'create', 'getOrCreate', 'updateOrCreate', 'bulkCreate', 'sql', 'latest', 'earliest', 'contains', 'inBulk',
   'bulkUpdate', 'explain', 'union', 'intersection', 'difference', 'dates', 'datetimes',
-  'selectRelated', 'prefetchRelated', 'only', 'defer',
+  'selectRelated', 'prefetchRelated', 'only', 'defer', 'selectForUpdate',
 ] as const
 
 type Proxied = (typeof PROXIED)[number]

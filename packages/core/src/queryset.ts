@@ -17,6 +17,7 @@ import { type PrefetchLookup, prefetchInChunks, withPrefetches } from './loading
 import { type ExplainOptions, explainState } from './explain.js'
 import { type IteratorOptions, iterateState } from './iterator.js'
 import { initialState } from './state.js'
+import { forUpdateChanges, type SelectForUpdateOptions } from './select-for-update.js'
 
 export { initialState }
 
@@ -201,6 +202,12 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   /** Runs on the database configured under `alias`. */
   using(alias: string | undefined): QuerySet<M, R, A> {
     return this.#clone({ using: alias })
+  }
+
+  /** Locks the rows it returns until the transaction ends (`FOR UPDATE`); evaluate it inside `atomic()`. */
+  selectForUpdate(options: SelectForUpdateOptions = {}): QuerySet<M, R, A> {
+    this.#checkNotCombined('selectForUpdate()')
+    return this.#clone(forUpdateChanges(this.#state, options))
   }
 
   /** Loads foreign keys and one-to-ones with JOINs in the same query (`'post__author'`); none: every non-null key; `null` clears. */

@@ -2,6 +2,7 @@ import type { Field } from './fields/field.js'
 import type { RelatedField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import type { AggregateKind, NullsOrder } from './expressions.js'
+import type { ForUpdate } from './select-for-update.js'
 
 /** One relation step of a path. */
 export interface Hop {
@@ -146,6 +147,8 @@ export interface QueryState {
   readonly loading?: DeferredLoading | null
   /** `prefetchRelated(...)`: lookups run after the rows are fetched, one query per level. */
   readonly prefetch?: readonly PrefetchSpec[]
+  /** `selectForUpdate(...)`: lock the rows read (inside a transaction); null or absent: no locks. */
+  readonly forUpdate?: ForUpdate | null
 }
 
 /** A relation `selectRelated()` follows with a JOIN, and the relations it follows from there. */

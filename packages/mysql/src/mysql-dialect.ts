@@ -1,3 +1,4 @@
+import { OperationalError } from '@strata/core'
 import type { DialectFeatures, StrataDialect } from '@strata/query'
 import {
   CompiledQuery,
@@ -39,6 +40,12 @@ export interface MysqlOptions
   /** How long a statement waits for a row lock, in seconds (`innodb_lock_wait_timeout`; server default 50). */
   lockWaitTimeout?: number
   /**
+   * How long a query or an `atomic` block waits for a connection when all `connectionLimit` (default
+   * 10) are in use, in ms; then it fails with `OperationalError`. Default 30000. mysql2 alone would
+   * wait for ever. Applies to pools `mysql()` opens and to a given `pool` alike.
+   */
+  acquireTimeout?: number
+  /**
    * Whether the ids of a multi-row INSERT are consecutive from `LAST_INSERT_ID()`. Default: read from the
    * server, true when `innodb_autoinc_lock_mode` is 0 or 1 (MariaDB's default), false for 2 (MySQL 8's
    * default), where `bulkCreate` then leaves generated keys unset, as Django does on MySQL.
@@ -77,6 +84,9 @@ export const mysqlFeatures: DialectFeatures = {
     distinctOn: 'MySQL has no DISTINCT ON.',
     updateConflictsWithTarget: 'ON DUPLICATE KEY UPDATE fires on any unique key; MySQL and MariaDB take no conflict target, so uniqueFields is refused.',
     deferrableForeignKeys: 'InnoDB checks foreign keys at once; it has no DEFERRABLE constraints.',
+    selectForUpdateNowait: 'FOR UPDATE NOWAIT needs MySQL 8.0.1+ or MariaDB 10.6+.',
+    selectForUpdateSkipLocked: 'FOR UPDATE SKIP LOCKED needs MySQL 8.0.1+ or MariaDB 10.6+.',
+    selectForUpdateOf: 'MariaDB has no FOR UPDATE OF (MySQL 8.0.1+ has); without it every row read is locked.',
     dropTableCascade: 'DROP TABLE ... CASCADE is accepted and ignored by MySQL.',
   },
 }
@@ -169,7 +179,7 @@ interface QueryEvents {
  * early) is closed instead of returned to the pool, where the next query would first have to wait
  * for the rest of the result (possibly millions of rows) to be read and thrown away.
  */
-function strataPool(pool: Pool, owned: boolean): MysqlPool {
+function strataPool(pool: Pool, owned: boolean, acquireTimeout: number): MysqlPool {
   const wrappers = new WeakMap<object, MysqlPoolConnection>()
   const wrap = (raw: RawConnection): MysqlPoolConnection => {
     let w = wrappers.get(raw)
@@ -202,17 +212,43 @@ function strataPool(pool: Pool, owned: boolean): MysqlPool {
   }
   return {
     getConnection(callback) {
-      pool.getConnection((error, connection) =>
-        error
-          ? callback(error, undefined as never)
-          : callback(null, wrap(connection as unknown as RawConnection)),
-      )
+      let waiting = true
+      const timer = setTimeout(() => {
+        waiting = false
+        callback(poolTimeout(pool, acquireTimeout), undefined as never)
+      }, acquireTimeout)
+      pool.getConnection((error, connection) => {
+        if (!waiting) {
+          // The caller gave up: hand a late connection straight back.
+          if (!error) connection.release()
+          return
+        }
+        waiting = false
+        clearTimeout(timer)
+        if (error) callback(error, undefined as never)
+        else callback(null, wrap(connection as unknown as RawConnection))
+      })
     },
     end(callback) {
       if (owned) pool.end((error) => callback(error ?? null))
       else callback(null)
     },
   }
+}
+
+function poolTimeout(pool: Pool, timeout: number): OperationalError {
+  const limit = (pool as { config?: { connectionLimit?: unknown } }).config?.connectionLimit
+  return new OperationalError(
+    `MySQL: timed out after ${timeout} ms waiting for a connection from the pool${limit === undefined ? '' : ` (connectionLimit ${String(limit)})`}: ` +
+      'every connection is held by a query or an atomic block. Raise `connectionLimit` or `acquireTimeout`, or hold connections for less time.',
+  )
+}
+
+/** Whether SELECT ... FOR UPDATE takes NOWAIT and SKIP LOCKED (MySQL 8.0.1+, MariaDB 10.6+) and OF (MySQL only). */
+export function lockingClauses(server: Pick<MysqlServerInfo, 'version' | 'mariadb'>): { nowait: boolean; of: boolean } {
+  const [major = 0, minor = 0, patch = 0] = (server.version.match(/\d+/g) ?? []).map(Number)
+  const at = (a: number, b: number, c: number) => major > a || (major === a && (minor > b || (minor === b && patch >= c)))
+  return server.mariadb ? { nowait: at(10, 6, 0), of: false } : { nowait: at(8, 0, 1), of: at(8, 0, 1) }
 }
 
 function callbackPool(pool: Pool | { pool: Pool }): Pool {
@@ -237,6 +273,7 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
     statementTimeout,
     lockWaitTimeout,
     consecutiveInsertIds,
+    acquireTimeout = 30_000,
     ...poolOptions
   } = options
   if (!pool && !uri && !poolOptions.host && !poolOptions.socketPath)
@@ -255,6 +292,15 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
     get explainFormats() {
       return server && !server.mariadb ? ['text', 'json', 'tree'] : mysqlFeatures.explainFormats
     },
+    get selectForUpdateNowait() {
+      return server ? lockingClauses(server).nowait : false
+    },
+    get selectForUpdateSkipLocked() {
+      return server ? lockingClauses(server).nowait : false
+    },
+    get selectForUpdateOf() {
+      return server ? lockingClauses(server).of : false
+    },
   }
   return {
     name: 'mysql',
@@ -264,10 +310,11 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
       return new MysqlDialect({
         pool: async () =>
           pool
-            ? strataPool(callbackPool(pool), false)
+            ? strataPool(callbackPool(pool), false, acquireTimeout)
             : strataPool(
                 createPool({ charset: 'utf8mb4_unicode_ci', ...poolOptions, ...(uri ? { uri } : {}) }),
                 true,
+                acquireTimeout,
               ),
         async onCreateConnection(connection) {
           if (!server) {
@@ -300,6 +347,8 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
     mapError: mapMysqlError,
     schemaEditor: (engine) => new MysqlSchemaEditor(engine),
     shellCommand: () => mysqlShell(options),
+    // A lock wait timeout (NOWAIT on MariaDB too) rolls back the statement only; re-running the block may pass.
+    retryable: (error) => (error.cause as { errno?: unknown } | undefined)?.errno === 1205,
     lastInsertIds(result, count) {
       const first = result.insertId
       const consecutive = consecutiveInsertIds ?? (server ? server.autoincLockMode <= 1 : true)

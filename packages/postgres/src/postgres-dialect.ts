@@ -1,4 +1,4 @@
-import { ConnectionError, NotSupportedError } from '@strata/core'
+import { ConnectionError, NotSupportedError, OperationalError } from '@strata/core'
 import type { DialectFeatures, StrataDialect } from '@strata/query'
 import {
   type PostgresCursor,
@@ -31,7 +31,11 @@ export interface PostgresOptions {
   min?: number
   /** How long a connection may sit idle before it is closed, in ms (pg's default 10000; 0 keeps them). */
   idleTimeoutMillis?: number
-  /** How long to wait for a connection, in ms (pg's default 0: for ever). */
+  /**
+   * How long a query or an `atomic` block waits for a connection when all `max` are in use (or for
+   * a new one to open), in ms; then it fails with `OperationalError`. Default 30000 (pg's own
+   * default, 0, would wait for ever).
+   */
   connectionTimeoutMillis?: number
   /** The server cancels a statement running longer than this, in ms (PostgreSQL's `statement_timeout`; default none). */
   statementTimeout?: number
@@ -56,6 +60,9 @@ export const postgresFeatures: DialectFeatures = {
   nullsOrdering: true,
   distinctOn: true,
   selectForUpdate: true,
+  selectForUpdateNowait: true,
+  selectForUpdateSkipLocked: true,
+  selectForUpdateOf: true,
   jsonContains: true,
   regex: true,
   inlineForeignKeys: false,
@@ -89,6 +96,9 @@ export const postgresTypes = {
   },
 }
 
+/** How long a query waits for a pooled connection by default, in ms. */
+const DEFAULT_ACQUIRE_TIMEOUT = 30_000
+
 /** The options of `new pg.Pool()` that `postgres()` builds. */
 export function postgresPoolConfig(options: PostgresOptions): Record<string, unknown> {
   const config: Record<string, unknown> = {
@@ -107,7 +117,7 @@ export function postgresPoolConfig(options: PostgresOptions): Record<string, unk
   set('max', options.max)
   set('min', options.min)
   set('idleTimeoutMillis', options.idleTimeoutMillis)
-  set('connectionTimeoutMillis', options.connectionTimeoutMillis)
+  set('connectionTimeoutMillis', options.connectionTimeoutMillis ?? DEFAULT_ACQUIRE_TIMEOUT)
   set('statement_timeout', options.statementTimeout ?? options.statement_timeout)
   set('query_timeout', options.queryTimeout)
   set('ssl', options.ssl)
@@ -145,10 +155,15 @@ interface PoolClientLike {
  * Wraps a pool so that a client whose session the server ended (FATAL, lost socket) is discarded on release
  * instead of going back to the pool: the error can reach the query before pg notices the socket closed.
  */
-function discardingLostClients(pool: PostgresPool): PostgresPool {
+function discardingLostClients(pool: PostgresPool, limits?: { max: unknown; timeout: unknown }): PostgresPool {
   return {
     async connect() {
-      const client = (await pool.connect()) as unknown as PoolClientLike
+      let client: PoolClientLike
+      try {
+        client = (await pool.connect()) as unknown as PoolClientLike
+      } catch (e) {
+        throw poolTimeout(e, limits)
+      }
       let lost: Error | undefined
       const note = (e: unknown) => {
         if (isConnectionLost(e)) lost = e instanceof Error ? e : new Error(String(e))
@@ -164,6 +179,16 @@ function discardingLostClients(pool: PostgresPool): PostgresPool {
     },
     end: () => pool.end(),
   }
+}
+
+/** pg's "timeout exceeded when trying to connect" as an `OperationalError` that says what ran out. */
+function poolTimeout(error: unknown, limits?: { max: unknown; timeout: unknown }): unknown {
+  if (!(error instanceof Error) || !/timeout exceeded when trying to connect/i.test(error.message)) return error
+  const sizes = limits ? ` (max ${String(limits.max)} connections, connectionTimeoutMillis ${String(limits.timeout)})` : ''
+  return new OperationalError(
+    `PostgreSQL: timed out waiting for a connection from the pool${sizes}: every connection is held by a query or an atomic block, or the server did not answer in time.`,
+    { cause: error },
+  )
 }
 
 /**
@@ -200,12 +225,13 @@ export function postgres(options: PostgresOptions = {}): StrataDialect {
           if (!options.cursor) await loadCursor()
           if (given)
             return discardingLostClients({ connect: () => given.connect(), end: async () => undefined })
-          const pool = new pg.Pool(postgresPoolConfig(options))
+          const config = postgresPoolConfig(options)
+          const pool = new pg.Pool(config)
           // A connection the server closes emits 'error' (on the pool when idle, on the client while checked out);
           // without a listener Node exits. The query in flight rejects and is mapped; pg drops the broken client.
           pool.on('error', () => undefined)
           pool.on('connect', (client) => client.on('error', () => undefined))
-          return discardingLostClients(pool)
+          return discardingLostClients(pool, { max: config.max ?? 10, timeout: config.connectionTimeoutMillis })
         },
         cursor: options.cursor ?? LazyCursor,
       })

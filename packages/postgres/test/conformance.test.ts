@@ -1,4 +1,5 @@
 import { runConformance } from '@strata/conformance'
+import { sql } from '@strata/query'
 import { describe, it } from 'vitest'
 import { postgres } from '../src/index.js'
 import { pgAvailable, testDatabase } from './pg-server.js'
@@ -9,6 +10,14 @@ if (await pgAvailable()) {
   runConformance({
     name: 'postgres',
     dialect: () => postgres({ connectionString: database.url }),
+    limitedPool: (acquireTimeout) => ({
+      dialect: postgres({ connectionString: database.url, max: 2, connectionTimeoutMillis: acquireTimeout }),
+      size: 2,
+    }),
+    killSession: {
+      sessionId: sql<{ id: unknown }>`select pg_backend_pid() as id`,
+      kill: (id) => sql`select pg_terminate_backend(${Number(id)})`,
+    },
     setup: () => database.create(),
     teardown: () => database.drop(),
   })

@@ -2,6 +2,8 @@ import { allModels, ConnectionError, type ModelClassLike, type ModelMeta, resolv
 import { Kysely, type Logger, type RawBuilder } from 'kysely'
 import type { DB, StrataDialect } from './dialect.js'
 import { KyselyEngine } from './engine.js'
+import { currentTransaction } from './context.js'
+import { blockKysely, guardDialect } from './guard.js'
 
 /** What `connect()` takes. */
 export interface ConnectConfig {
@@ -30,7 +32,10 @@ export interface Database {
   readonly aliases: readonly string[]
   /** The models given to `connect()` (every registered model if none were given). */
   readonly models: readonly ModelMeta[]
-  /** The Kysely instance of an alias, for anything the ORM cannot say. */
+  /**
+   * The Kysely instance of an alias, for anything the ORM cannot say. Inside an `atomic` block on
+   * that alias it is the block's transaction (its queries run on the block's connection).
+   */
   kysely(alias?: string): Kysely<DB>
   /** The dialect of an alias. */
   dialect(alias?: string): StrataDialect
@@ -73,7 +78,8 @@ export async function connect(config: ConnectConfig): Promise<Database> {
   }
   try {
     for (const [alias, dialect] of Object.entries(config.databases)) {
-      const kysely = new Kysely<DB>({ dialect: dialect.createKyselyDialect(), log: logFor(alias) })
+      const guarded = guardDialect(alias, dialect.createKyselyDialect(), (e) => dialect.mapError(e))
+      const kysely = new Kysely<DB>({ dialect: guarded, log: logFor(alias) })
       if (dialect.initialize) await dialect.initialize(kysely)
       const engine = new KyselyEngine(alias, dialect, kysely)
       engines.set(alias, engine)
@@ -91,7 +97,11 @@ export async function connect(config: ConnectConfig): Promise<Database> {
   return {
     aliases: [...engines.keys()],
     models,
-    kysely: (alias) => get(alias).kysely,
+    kysely: (alias) => {
+      const engine = get(alias)
+      const frame = currentTransaction(engine.alias)
+      return frame ? blockKysely(frame) : engine.kysely
+    },
     dialect: (alias) => get(alias).dialect,
     engine: get,
     async raw<R>(query: RawBuilder<R>, options: { using?: string } = {}): Promise<R[]> {

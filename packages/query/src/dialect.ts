@@ -20,8 +20,19 @@ export interface DialectFeatures {
   readonly nullsOrdering: boolean
   /** `SELECT DISTINCT ON (...)`. */
   readonly distinctOn: boolean
-  /** `SELECT ... FOR UPDATE`. */
+  /** `SELECT ... FOR UPDATE` locks rows (false: `selectForUpdate()` takes no locks, as Django on SQLite). */
   readonly selectForUpdate: boolean
+  /** `FOR UPDATE NOWAIT`: fail at once on a locked row. */
+  readonly selectForUpdateNowait?: boolean
+  /** `FOR UPDATE SKIP LOCKED`: leave locked rows out. */
+  readonly selectForUpdateSkipLocked?: boolean
+  /** `FOR UPDATE OF <tables>`: lock the rows of some of the joined tables only. */
+  readonly selectForUpdateOf?: boolean
+  /**
+   * Transactions never overlap: the database has one writer at a time and the dialect queues
+   * `atomic` blocks (SQLite). Concurrent blocks wait for each other instead of conflicting.
+   */
+  readonly serialisedTransactions?: boolean
   /** JSON containment (`contains`, `contained_by` on JSON fields). */
   readonly jsonContains: boolean
   /** Regular expression lookups. */
@@ -187,6 +198,12 @@ export interface StrataDialect {
   initialize?(db: Kysely<DB>): Promise<void>
   /** Maps a driver error to a Strata error class, keeping the original as `cause`. */
   mapError(error: unknown): Error
+  /**
+   * Whether a mapped error means a transaction lost a race that re-running it may win (a lock
+   * wait timeout, a busy database), beyond `SerializationFailure` and `DeadlockDetected`, which
+   * `atomic({ retries })` always retries.
+   */
+  retryable?(error: Error): boolean
   /** Reads the id of the rows just inserted when `features.returning` is false. */
   lastInsertIds?(result: { insertId?: bigint | number; numAffectedRows?: bigint }, count: number): unknown[]
   /**

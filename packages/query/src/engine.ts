@@ -13,6 +13,7 @@ import {
   type RelatedSelection,
   type ResolvedExpr,
   registerEngine,
+  TransactionManagementError,
   type UpdateConflicts,
 } from '@strata/core'
 import { type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
@@ -23,7 +24,7 @@ import { currentTransaction } from './context.js'
 import type { DB, Fragment, StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
 import { streamPages } from './stream.js'
-import { type AtomicOptions, brokenError, runAtomic } from './transaction.js'
+import { type AtomicOptions, brokenError, isRetryableError, runAtomic } from './transaction.js'
 
 /** Numbers the SQL cursors `iterator()` declares, so that nested loops get distinct names. */
 let cursors = 0
@@ -45,18 +46,19 @@ export class KyselyEngine implements Engine {
   /** The Kysely instance to use here: the open transaction's or the pool's. */
   executor(): Kysely<DB> {
     const frame = currentTransaction(this.alias)
-    if (frame?.broken) throw brokenError()
+    if (frame?.broken) throw brokenError(frame)
     return frame?.trx ?? this.kysely
   }
 
-  /** Runs a fragment, mapping driver errors and marking a transaction broken on failure. */
+  /**
+   * Runs a fragment, mapping driver errors. A statement that fails inside an `atomic` block marks
+   * the block broken (in the connection guard, `guard.ts`, which every code path goes through).
+   */
   async run<R = Record<string, unknown>>(query: RawBuilder<unknown>): Promise<QueryResult<R>> {
     const db = this.executor()
     try {
       return (await query.execute(db)) as QueryResult<R>
     } catch (e) {
-      const frame = currentTransaction(this.alias)
-      if (frame) frame.broken = true
       throw this.dialect.mapError(e)
     }
   }
@@ -82,10 +84,17 @@ export class KyselyEngine implements Engine {
     if (state.combinator) return this.#compound(state, false)
     const c = new QueryCompiler(state, this.dialect)
     const { cols, out } = this.#columns(c)
-    return { query: c.select(cols), out }
+    return { query: c.select(cols, { lock: true }), out }
+  }
+
+  /** `selectForUpdate()` locks rows until the transaction ends: without one it would lock nothing (Django's rule). */
+  #checkLock(state: QueryState): void {
+    if (state.forUpdate && !currentTransaction(this.alias))
+      throw new TransactionManagementError('selectForUpdate() cannot be used outside of a transaction: evaluate it inside atomic().', { model: state.meta.name })
   }
 
   async select(state: QueryState): Promise<unknown[]> {
+    this.#checkLock(state)
     const { query, out } = this.#compileSelect(state)
     const result = await this.run(query)
     const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
@@ -103,6 +112,7 @@ export class KyselyEngine implements Engine {
    * may query; errors are mapped; leaving the loop early closes what was opened.
    */
   async *stream(state: QueryState, chunkSize: number): AsyncIterable<unknown> {
+    this.#checkLock(state)
     const frame = currentTransaction(this.alias)
     if (frame === undefined && this.dialect.features.cursorStreaming) yield* this.#streamCursor(state, chunkSize)
     else if (frame !== undefined && this.dialect.ops.cursor) yield* this.#streamDeclared(state, chunkSize)
@@ -420,8 +430,10 @@ export class KyselyEngine implements Engine {
     return { sql: c.sql, parameters: c.parameters }
   }
 
+  /** Runs `fn` in a transaction on this database (a savepoint when nested); see `runAtomic`. */
   atomic<T>(fn: () => Promise<T>, options?: AtomicOptions): Promise<T> {
-    return runAtomic(this.alias, this.kysely, fn, options, (e) => this.dialect.mapError(e))
+    const retryable = (e: Error) => isRetryableError(e) || this.dialect.retryable?.(e) === true
+    return runAtomic(this.alias, this.kysely, fn, options, (e) => this.dialect.mapError(e), retryable)
   }
 
   /** Makes this engine the one core uses for its alias. */

@@ -18,6 +18,23 @@ export {
   staticDefault,
 } from './schema-editor.js'
 export { renderCondition } from './schema-condition.js'
-export { currentTransaction, executorFor, type TransactionFrame, transactionContext } from './context.js'
-export { type AtomicOptions, runAtomic } from './transaction.js'
+export {
+  type CommitCallback,
+  currentTransaction,
+  executorFor,
+  outsideTransactions,
+  type TransactionFrame,
+  transactionContext,
+} from './context.js'
+export {
+  type AtomicOptions,
+  brokenError,
+  ISOLATION_LEVELS,
+  type IsolationLevel,
+  isRetryableError,
+  runAtomic,
+  runCommitCallbacks,
+  setOnCommitErrorHandler,
+} from './transaction.js'
+export { blockKysely } from './guard.js'
 export { sql } from 'kysely'

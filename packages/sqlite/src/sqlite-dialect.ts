@@ -1,7 +1,7 @@
 import { DataError } from '@strata/core'
 import type { DialectFeatures, StrataDialect } from '@strata/query'
 import Database from 'better-sqlite3'
-import { SqliteDialect } from 'kysely'
+import { StrataSqliteDialect } from './sqlite-driver.js'
 import { mapSqliteError } from './sqlite-errors.js'
 import { SqliteSchemaEditor, sqliteShell } from './sqlite-schema.js'
 import { sqliteOperations } from './sqlite-operations.js'
@@ -14,7 +14,11 @@ export interface SqliteOptions {
   database?: Database.Database
   /** Write-ahead logging for file databases (default true). */
   wal?: boolean
-  /** How long a writer waits for a lock, in ms (default 5000). */
+  /**
+   * How long a writer waits for a lock, in ms (default 5000): SQLite's `busy_timeout` against other
+   * processes, and how long a query or an `atomic` block waits for the connection, which a block
+   * in this process holds until it ends. Then it fails with `OperationalError`.
+   */
   busyTimeout?: number
   /** Passed to better-sqlite3 when opening `filename`. */
   readonly?: boolean
@@ -27,6 +31,7 @@ export const sqliteFeatures: DialectFeatures = {
   nullsOrdering: true,
   distinctOn: false,
   selectForUpdate: false,
+  serialisedTransactions: true,
   jsonContains: false,
   regex: true,
   inlineForeignKeys: true,
@@ -93,7 +98,8 @@ export function sqlite(options: SqliteOptions = {}): StrataDialect {
     features: sqliteFeatures,
     ops: sqliteOperations,
     createKyselyDialect() {
-      return new SqliteDialect({
+      const queue = { timeout: Math.max(0, Math.trunc(options.busyTimeout ?? 5000)), readonly: options.readonly === true || options.database?.readonly === true }
+      return new StrataSqliteDialect({
         database: async () => {
           if (!options.database)
             return prepareSqliteConnection(new Database(options.filename ?? ':memory:', { readonly: options.readonly === true }), options)
@@ -101,10 +107,17 @@ export function sqlite(options: SqliteOptions = {}): StrataDialect {
           const given = prepareSqliteConnection(options.database, options)
           return { prepare: (query: string) => given.prepare(query), close: () => undefined }
         },
-      })
+      }, queue)
     },
     mapError: mapSqliteError,
     schemaEditor: (engine) => new SqliteSchemaEditor(engine),
     shellCommand: () => sqliteShell(options.filename),
+    retryable: isBusy,
   }
+}
+
+/** Whether an error is SQLite's "database is locked" (another process held the lock past `busyTimeout`). */
+function isBusy(error: Error): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
 }

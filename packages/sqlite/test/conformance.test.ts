@@ -4,7 +4,15 @@ import { join } from 'node:path'
 import { runConformance } from '@strata/conformance'
 import { sqlite } from '../src/index.js'
 
-runConformance({ name: 'sqlite :memory:', dialect: () => sqlite({ filename: ':memory:' }) })
+runConformance({
+  name: 'sqlite :memory:',
+  dialect: () => sqlite({ filename: ':memory:' }),
+  // Another in-memory database: one connection, and busyTimeout is how long a query waits for it.
+  limitedPool: (acquireTimeout) => ({
+    dialect: sqlite({ filename: ':memory:', busyTimeout: acquireTimeout }),
+    size: 1,
+  }),
+})
 
 let dir = ''
 runConformance({
@@ -13,6 +21,10 @@ runConformance({
     dir = mkdtempSync(join(tmpdir(), 'strata-conformance-'))
   },
   dialect: () => sqlite({ filename: join(dir, 'conformance.db') }),
+  limitedPool: (acquireTimeout) => ({
+    dialect: sqlite({ filename: join(dir, 'limited.db'), busyTimeout: acquireTimeout }),
+    size: 1,
+  }),
   teardown: async () => {
     rmSync(dir, { recursive: true, force: true })
   },

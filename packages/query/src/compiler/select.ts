@@ -14,6 +14,7 @@ import {
   type ResolveContext,
   type ResolvedExpr,
   type ResolvedPath,
+  type ForUpdate,
   type RelatedSelection,
   type WhereNode,
 } from '@strata/core'
@@ -322,8 +323,12 @@ export class QueryCompiler {
   }
 
   /** Builds the full SELECT around `columns`, with WHERE, GROUP BY, HAVING, ORDER BY and limits. */
-  select(columns: Fragment[], options: { forSubquery?: boolean; noOrder?: boolean; groupBy?: Fragment[] | null } = {}): RawBuilder<unknown> {
+  select(columns: Fragment[], options: { forSubquery?: boolean; noOrder?: boolean; groupBy?: Fragment[] | null; lock?: boolean } = {}): RawBuilder<unknown> {
     const s = this.state
+    // First: a relation whose rows are locked is joined INNER where its keys are non-null (PostgreSQL
+    // locks no outer-joined rows), and filters on it then reuse that join.
+    const lock = options.lock && s.forUpdate && this.dialect.features.selectForUpdate ? s.forUpdate : null
+    const lockOf = lock ? this.#lockAliases(lock) : []
     const { where, having } = this.#splitWhere()
     const whereSql = where ? this.where(where, false) : null
     const havingSql = having ? this.where(having, false) : null
@@ -335,7 +340,47 @@ export class QueryCompiler {
     if (havingSql) parts.push(sql`having ${havingSql}`)
     if (order.length) parts.push(sql`order by ${sql.join(order)}`)
     if (s.limit !== null || s.offset > 0) parts.push(this.ops.limitOffset(s.limit, s.offset))
+    if (lock) parts.push(this.#lockClause(lock, lockOf))
     return sql`${sql.join(parts, sql` `)}`
+  }
+
+  /**
+   * `for update [of ...] [nowait | skip locked]`. Without `of`, a query with joins locks the queried
+   * model's rows where the database takes `OF` (every table it reads otherwise).
+   */
+  #lockClause(spec: ForUpdate, of: readonly string[]): Fragment {
+    const aliases = of.length ? of : this.hasJoins && this.dialect.features.selectForUpdateOf ? [this.root] : []
+    const ofSql = aliases.length ? sql` of ${sql.join(aliases.map((a) => sql.id(a)))}` : sql``
+    return sql`for update${ofSql}${spec.nowait ? sql` nowait` : spec.skipLocked ? sql` skip locked` : sql``}`
+  }
+
+  /** Checks the lock options against the dialect's features and joins the `of` relations; returns their aliases. */
+  #lockAliases(spec: ForUpdate): string[] {
+    const f = this.dialect.features
+    const refuse = (what: string, flag: string) =>
+      new NotSupportedError(`selectForUpdate({ ${what} }) is not supported on ${this.dialect.name}${f.gaps[flag] ? `: ${f.gaps[flag]}` : ''}`, { model: this.state.meta.name })
+    if (spec.nowait && !f.selectForUpdateNowait) throw refuse('nowait', 'selectForUpdateNowait')
+    if (spec.skipLocked && !f.selectForUpdateSkipLocked) throw refuse('skipLocked', 'selectForUpdateSkipLocked')
+    if (spec.of.length && !f.selectForUpdateOf) throw refuse('of', 'selectForUpdateOf')
+    return [...new Set(spec.of.map((t) => this.#lockAlias(t.hops)))]
+  }
+
+  /** The alias of a forward relation path to lock, joined INNER while every key on the way is non-null. */
+  #lockAlias(hops: readonly Hop[]): string {
+    let alias = this.root
+    let key = ''
+    let inner = true
+    for (const hop of hops) {
+      key += `/${hop.kind}:${hop.field.modelName}.${hop.field.name}`
+      inner = inner && !hop.field.nullable
+      let next = this.#aliases.get(key)
+      if (!next) {
+        next = this.#addJoin(hop, alias, inner ? 'inner' : 'left')
+        this.#aliases.set(key, next)
+      }
+      alias = next
+    }
+    return alias
   }
 
   /** `distinct `, or `distinct on (...) ` for `distinct(...fields)` where the database has it. */

@@ -1,0 +1,4 @@
+import { config } from '@strata/tsup-config'
+import { defineConfig } from 'tsup'
+
+export default defineConfig(config())
