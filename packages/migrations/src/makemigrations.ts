@@ -66,6 +66,11 @@ export async function makeMigrations(options: MakeMigrationsOptions): Promise<Ne
   if (!options.empty) {
     const from = graph.finalState()
     const to = ProjectState.fromModels(options.models)
+    for (const m of to.models)
+      for (const [field, def] of m.fields)
+        for (const target of [def.to, def.options.through])
+          if (typeof target === 'string' && !to.has(target))
+            throw new MigrationError(`${m.name}.${field} points at ${target}, which is not among the models given to makemigrations (add it to the config's models)`, { model: m.name, field })
     operations = optimize(await new Autodetector(from, to, options.questioner).changes())
     if (operations.length === 0) return null
   }

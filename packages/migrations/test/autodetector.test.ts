@@ -138,6 +138,22 @@ describe('makemigrations', () => {
     expect(await make(dir, [D2.meta])).toBeNull()
   })
 
+  it('orders a many-to-many through a declared join model, and refuses a model missing from the list', async () => {
+    const dir = await scratch()
+    class AdPerson extends model('AdPerson', { name: f.char({ maxLength: 20 }) }) {}
+    class AdGroup extends model('AdGroup', { members: f.manyToMany('AdPerson', { through: 'AdMembership' }) }) {}
+    class AdMembership extends model('AdMembership', {
+      person: f.foreignKey('AdPerson', { onDelete: 'CASCADE' }),
+      group: f.foreignKey('AdGroup', { onDelete: 'CASCADE' }),
+      since: f.date({ null: true }),
+    }) {}
+    const models = [AdGroup.meta, AdMembership.meta, AdPerson.meta]
+    const first = await make(dir, models)
+    expect(first!.ops).toEqual(['Create model AdPerson', 'Create model AdGroup', 'Create model AdMembership', 'Add field members to AdGroup'])
+    expect(await make(dir, models)).toBeNull()
+    await expect(makeMigrations({ set: new MigrationSet({}), models: [AdGroup.meta], questioner: new HintQuestioner() })).rejects.toThrow(/AdGroup.members points at AdPerson, which is not among the models/)
+  })
+
   it('writes an empty migration on request, and refuses a bad name', async () => {
     const dir = await scratch()
     class F1 extends model('AdEmpty', { a: f.integer() }) {}
