@@ -68,7 +68,17 @@ async function* keysetPages(source: PageSource, state: QueryState, chunkSize: nu
 /** The ordered keys first, then the rows by key, `chunkSize` at a time, in the keys' order. */
 async function* keyListPages(source: PageSource, state: QueryState, chunkSize: number): AsyncGenerator<unknown> {
   const order = totalOrder(state) ?? state.order ?? []
-  const keys = await source.select({ ...state, order, values: [{ key: 'pk', expr: pkExpr(state) }], result: 'flat', groupBy: null })
+  const keys = await source.select({
+    ...state,
+    order,
+    values: [{ key: 'pk', expr: pkExpr(state) }],
+    result: 'flat',
+    groupBy: null,
+    related: null,
+    relatedAll: false,
+    loading: null,
+    prefetch: [],
+  })
   for (let i = 0; i < keys.length; i += chunkSize) {
     const chunk = keys.slice(i, i + chunkSize)
     const unique = [...new Map(chunk.map((k) => [keyOf(k), k])).values()]

@@ -89,6 +89,21 @@ export function iteratorSuite(ctx: ConformanceContext): void {
       expect(await ctx.queries(async () => expect(await collect(Tag.objects.none().iterator())).toEqual([]))).toHaveLength(0)
     })
 
+    it('keeps selectRelated() and only(): related rows come with each row, in every ordering', async () => {
+      await ctx.seed()
+      for (const qs of [Post.objects.selectRelated('author').filter({ author__isnull: false }).orderBy('title'), Post.objects.selectRelated('author').filter({ author__isnull: false }).orderBy('pk')]) {
+        const sent = await ctx.queries(async () => {
+          const seen: string[] = []
+          for await (const p of qs.iterator({ chunkSize: 1 })) seen.push(`${p.title}/${(p.author as Author).name}`)
+          expect(sorted(seen)).toEqual(['Django tips/Alice', 'First Post/Alice', 'École du Web/Bob'])
+        })
+        // No query per row for the author: at most a handful of page queries.
+        expect(sent.length).toBeLessThanOrEqual(5)
+      }
+      const titles = await collect(Post.objects.only('title').orderBy('title').iterator({ chunkSize: 2 }))
+      expect(titles.map((p) => p.title)).toEqual(['Anonymous', 'Django tips', 'First Post', 'École du Web'])
+    })
+
     it('fills no cache: each iteration asks the database again, and the QuerySet stays unevaluated', async () => {
       await Tag.objects.bulkCreate(names(5))
       const qs = Tag.objects.orderBy('name')
