@@ -41,7 +41,9 @@ thead th.sorted { background: #e7eef6; }
 .sort-mark { font-size: 0.7rem; color: var(--primary); }
 tbody tr:nth-child(even) { background: var(--row-alt); }
 tbody tr:hover { background: #eef4fb; }
-#app-list .module td.count { color: var(--muted); text-align: right; width: 6rem; }
+#app-list .module table { table-layout: fixed; }
+#app-list .module th { width: 45%; }
+#app-list .module td.count { color: var(--muted); text-align: right; width: 15%; padding-right: 2rem; }
 .addlink::before { content: "+ "; color: var(--success); font-weight: 700; }
 .changelink::before { content: "✎ "; }
 .viewlink::before { content: "👁 "; }
@@ -78,6 +80,8 @@ td.action-checkbox, th.action-checkbox-column { width: 1.5rem; }
 fieldset { border: 0; margin: 0; padding: 0; }
 fieldset.module { border: 1px solid var(--border); }
 fieldset.module summary { list-style: none; cursor: pointer; }
+fieldset.module summary h2::after { content: " (show)"; font-weight: 400; font-size: 0.85rem; }
+fieldset.module details[open] summary h2::after { content: " (hide)"; }
 .form-row { display: flex; flex-wrap: wrap; gap: 1.5rem; padding: 0.65rem 0.75rem; border-bottom: 1px solid var(--border); }
 .form-row:last-child { border-bottom: 0; }
 .form-row.errors { background: var(--error-bg); }

@@ -99,7 +99,9 @@ export class ChangeList {
         if (ma.search.some((s) => s.path.multiValued)) distinct = true
       }
     }
-    if (distinct) qs = qs.distinct()
+    // Rows repeated by a many-valued path are folded with `pk IN (subquery)` rather than DISTINCT,
+    // which PostgreSQL refuses with an ORDER BY on a column it does not select (Django does the same).
+    if (distinct) qs = base.filter({ pk__in: qs.values('pk' as never) } as never)
     this.hierarchyBase = qs
     qs = this.#hierarchy(qs)
     qs = qs.orderBy(...this.ordering())

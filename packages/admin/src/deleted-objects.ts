@@ -1,4 +1,4 @@
-import type { ModelMeta } from '@strata/core'
+import { ForeignKey, type ModelMeta } from '@strata/core'
 import type { RequestContext } from './context.js'
 import { managerOf, type Obj } from './model-admin.js'
 import { capfirst } from './paths.js'
@@ -37,6 +37,13 @@ function keyOf(meta: ModelMeta, pk: unknown): string {
   return `${meta.name}:${typeof pk}:${String(pk)}`
 }
 
+/** A model's name for people; a many-to-many join table is a "post-tag relationship", as in Django. */
+function nameOf(m: ModelMeta): string {
+  if (!m.autoCreated) return m.verboseName
+  const ends = m.fields.filter((f): f is ForeignKey<unknown, boolean, boolean> => f instanceof ForeignKey).map((f) => f.target.verboseName)
+  return ends.length === 2 ? `${ends[0]}-${ends[1]} relationship` : m.verboseName
+}
+
 /** Collects what deleting `objs` (of `meta`) deletes, as the user will be shown it. */
 export async function collectDeleted(ctx: RequestContext, meta: ModelMeta, objs: readonly Obj[]): Promise<DeletedObjects> {
   const using = ctx.site.config.using
@@ -48,7 +55,7 @@ export async function collectDeleted(ctx: RequestContext, meta: ModelMeta, objs:
   let nodes = 0
   let truncated = false
 
-  const label = (m: ModelMeta, o: Obj) => `${capfirst(m.verboseName)}: ${String(o)}`
+  const label = (m: ModelMeta, o: Obj) => `${capfirst(nameOf(m))}: ${String(o)}`
   const hrefFor = (m: ModelMeta, o: Obj) => {
     const admin = ctx.site.adminFor(m)
     if (!admin?.has('view', ctx, o)) return null
@@ -59,7 +66,8 @@ export async function collectDeleted(ctx: RequestContext, meta: ModelMeta, objs:
     const fresh = rows.filter((o) => !seen.has(keyOf(m, o.pk)))
     if (fresh.length === 0) return
     for (const o of fresh) seen.add(keyOf(m, o.pk))
-    counts.set(m.verboseNamePlural, (counts.get(m.verboseNamePlural) ?? 0) + fresh.length)
+    const plural = m.autoCreated ? `${nameOf(m)}s` : m.verboseNamePlural
+    counts.set(plural, (counts.get(plural) ?? 0) + fresh.length)
     if (!m.autoCreated && !ctx.hasPerm(permissionName('delete', m))) {
       const admin = ctx.site.adminFor(m)
       if (!admin?.has('delete', ctx)) permsNeeded.add(m.verboseName)

@@ -101,7 +101,10 @@ export function makeField(name: string, field: Field, autocomplete: boolean): Bo
     widget: widgetFor(field, autocomplete),
     raw: field instanceof ManyToManyField ? [] : '',
     errors: [],
-    options: [],
+    options: (field.options.choices ?? []).map((c) => {
+      const v = choiceValue(c)
+      return [String(v), Array.isArray(c) ? String((c as readonly [unknown, string])[1]) : String(v)] as const
+    }),
     selectedLabels: [],
     autocompleteUrl: null,
   }

@@ -87,7 +87,11 @@ export function makeNodeHandler(target: FetchLike, prefix: () => string, trustPr
     const clientAddress = (trustProxy ? first(req.headers['x-forwarded-for']) : undefined) ?? req.socket.remoteAddress
     target
       .fetch(request, clientAddress ? { clientAddress } : {})
-      .then((response) => writeResponse(res, response))
+      .then((response) => {
+        // A body left unread (refused as too large, say) must not be taken for the next request.
+        if (!req.complete) res.setHeader('connection', 'close')
+        return writeResponse(res, response)
+      })
       .catch((e: unknown) => {
         if (next) return next(e)
         if (!res.headersSent) res.statusCode = 500

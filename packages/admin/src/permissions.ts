@@ -23,6 +23,7 @@ export async function loadPermissions(user: AdminUser, using: string | undefined
   const rows = (await AdminPermission.objects
     .using(using)
     .filter(Q({ users__id: user.id }).or({ groups__users__id: user.id }))
+    .orderBy()
     .distinct()
     .valuesList('app', 'codename')) as unknown as [string, string][]
   return new Set(rows.map(([app, code]) => `${app}.${code}`))

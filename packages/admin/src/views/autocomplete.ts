@@ -61,8 +61,10 @@ export async function autocompleteView(ctx: RequestContext): Promise<Response> {
     if (!any) return jsonResponse({ results: [], pagination: { more: false } })
     where = where ? where.and(any) : any
   }
-  if (where) qs = qs.filter(where)
-  if (targetAdmin?.search.some((s) => s.path.multiValued)) qs = qs.distinct()
+  if (where) {
+    const filtered = qs.filter(where)
+    qs = targetAdmin?.search.some((s) => s.path.multiValued) ? qs.filter({ pk__in: filtered.values('pk' as never) } as never) : filtered
+  }
   const ordering = targetAdmin?.ordering.length ? targetAdmin.ordering : target.ordering.length ? target.ordering : ['pk']
   const rows = await qs.orderBy(...ordering, 'pk').slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1)
   return jsonResponse({
