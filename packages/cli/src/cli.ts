@@ -3,6 +3,7 @@ import { StrataError } from '@strata/core'
 import { type OptionSpec, parseArgs, UsageError } from './args.js'
 import { type Command, makemigrationsCommand, migrateCommand, showmigrationsCommand, sqlmigrateCommand, squashmigrationsCommand } from './commands.js'
 import { ConfigError, loadConfig } from './config.js'
+import { createsuperuserCommand } from './createsuperuser.js'
 import { dbshellCommand, inspectdbCommand } from './inspect.js'
 import { type Io, Output } from './output.js'
 import { QuitError } from './tty-questioner.js'
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   squashmigrationsCommand,
   inspectdbCommand,
   dbshellCommand,
+  createsuperuserCommand,
 ]
 
 /** Exit codes: 0 done, 1 failed (or `--check` found changes), 2 bad usage or config, 3 a question needed input. */
