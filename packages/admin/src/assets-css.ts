@@ -38,6 +38,7 @@ th, td { padding: 0.45rem 0.75rem; text-align: left; vertical-align: top; border
 thead th { background: var(--row-alt); font-weight: 600; font-size: 0.85rem; color: #344054; white-space: nowrap; }
 thead th a { color: #344054; display: block; }
 thead th.sorted { background: #e7eef6; }
+thead th.sortable a::after { content: " ⇅"; opacity: 0.35; font-size: 0.75rem; }
 .sort-mark { font-size: 0.7rem; color: var(--primary); }
 tbody tr:nth-child(even) { background: var(--row-alt); }
 tbody tr:hover { background: #eef4fb; }

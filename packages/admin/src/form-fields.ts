@@ -30,6 +30,11 @@ export interface BoundField {
   readonly field: Field
   readonly label: string
   readonly required: boolean
+  /**
+   * Whether the input carries the HTML `required` attribute: not in inline rows, where an extra row
+   * left empty is skipped rather than refused (Django's formsets do the same).
+   */
+  requiredAttr: boolean
   readonly help: string | null
   readonly widget: WidgetKind
   /** The value as the input shows it (several for a multi-select). */
@@ -97,6 +102,7 @@ export function makeField(name: string, field: Field, autocomplete: boolean): Bo
     field,
     label: capfirst(fieldLabel(field)),
     required: isRequired(field),
+    requiredAttr: isRequired(field),
     help: field.options.helpText ?? null,
     widget: widgetFor(field, autocomplete),
     raw: field instanceof ManyToManyField ? [] : '',
@@ -241,7 +247,7 @@ export function renderWidget(bf: BoundField, options: { disabled?: boolean } = {
   const raw = typeof bf.raw === 'string' ? bf.raw : ''
   switch (bf.widget) {
     case 'textarea':
-      return html`<textarea${attrs({ ...common, rows: 8, cols: 60, required: bf.required })}>${raw}</textarea>`
+      return html`<textarea${attrs({ ...common, rows: 8, cols: 60, required: bf.requiredAttr })}>${raw}</textarea>`
     case 'json':
       return html`<textarea${attrs({ ...common, rows: 6, cols: 60, class: 'json', spellcheck: 'false' })}>${raw}</textarea>`
     case 'checkbox':
@@ -256,11 +262,11 @@ export function renderWidget(bf: BoundField, options: { disabled?: boolean } = {
       const places = (f.options as { decimalPlaces?: number }).decimalPlaces
       const step = f.kind === 'float' ? 'any' : f.kind === 'decimal' ? (places ? `0.${'0'.repeat(places - 1)}1` : '1') : '1'
       const min = f.kind === 'positiveInteger' ? 0 : null
-      return html`<input type="number"${attrs({ ...common, value: raw, step, min, required: bf.required })}>`
+      return html`<input type="number"${attrs({ ...common, value: raw, step, min, required: bf.requiredAttr })}>`
     }
     case 'select':
     case 'fk':
-      return html`<select${attrs({ ...common, required: bf.required })}>${
+      return html`<select${attrs({ ...common, required: bf.requiredAttr })}>${
         !bf.required || raw === '' ? html`<option value="">---------</option>` : ''
       }${bf.options.map(([v, l]) => html`<option${attrs({ value: v, selected: v === raw })}>${l}</option>`)}</select>`
     case 'm2m': {
@@ -281,7 +287,7 @@ export function renderWidget(bf: BoundField, options: { disabled?: boolean } = {
     default: {
       const maxLength = (f.options as { maxLength?: number }).maxLength
       const extra = bf.widget === 'datetime' || bf.widget === 'time' ? { step: 1 } : {}
-      return html`<input${attrs({ type: INPUT_TYPES[bf.widget] ?? 'text', ...common, value: raw, maxlength: maxLength ?? null, required: bf.required, ...extra })}>${
+      return html`<input${attrs({ type: INPUT_TYPES[bf.widget] ?? 'text', ...common, value: raw, maxlength: maxLength ?? null, required: bf.requiredAttr, ...extra })}>${
         bf.widget === 'datetime' ? html`<span class="tz">UTC</span>` : ''
       }`
     }

@@ -106,6 +106,7 @@ export async function buildForm(ctx: RequestContext, spec: FormSpec, obj: Obj | 
       continue
     }
     const bf = makeField(`${spec.prefix}${name}`, field, false)
+    if (spec.prefix) bf.requiredAttr = false
     if (obj && !obj[Symbol.for('strata.admin.new') as never]) {
       bf.raw = field instanceof ManyToManyField ? toRaw(field, await m2mValues(obj, field)) : toRaw(field, obj[field.attname])
     } else {
