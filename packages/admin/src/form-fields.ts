@@ -109,7 +109,7 @@ export function makeField(name: string, field: Field, autocomplete: boolean): Bo
     errors: [],
     options: (field.options.choices ?? []).map((c) => {
       const v = choiceValue(c)
-      return [String(v), Array.isArray(c) ? String((c as readonly [unknown, string])[1]) : String(v)] as const
+      return [String(v), Array.isArray(c) ? String((c as unknown as readonly [unknown, string])[1]) : String(v)] as const
     }),
     selectedLabels: [],
     autocompleteUrl: null,

@@ -78,7 +78,7 @@ describe.runIf(hasChromium)('the admin in Chromium', () => {
   })
 
   const url = (path: string) => `${s.origin}/admin${path}`
-  const message = () => page.locator('.messagelist li').first().innerText()
+  const message = () => page.locator('.messagelist li').first().textContent()
 
   it('logs in through the form and lands on the index', async () => {
     await page.goto(url('/blog/post/'))
@@ -86,19 +86,19 @@ describe.runIf(hasChromium)('the admin in Chromium', () => {
     await page.fill('#id_username', 'root')
     await page.fill('#id_password', 'wrong password')
     await page.click('button[type=submit]')
-    await expect(page.locator('.errornote').innerText()).resolves.toContain('Please enter the correct username and password')
+    await expect(page.locator('.errornote').textContent()).resolves.toContain('Please enter the correct username and password')
     await page.fill('#id_password', 'root-pass-123')
     await page.click('button[type=submit]')
     expect(new URL(page.url()).pathname).toBe('/admin/blog/post/')
-    await expect(page.locator('h1').innerText()).resolves.toBe('Select post to change')
+    await expect(page.locator('h1').textContent()).resolves.toBe('Select post to change')
     await page.screenshot({ path: join(shots, 'changelist.png') })
   })
 
   it('selects rows with the header checkbox (the small script)', async () => {
     await page.check('#action-toggle')
-    await expect(page.locator('.action-counter').innerText()).resolves.toBe('5 of 5 selected')
+    await expect(page.locator('.action-counter').textContent()).resolves.toBe('5 of 5 selected')
     await page.uncheck('#action-toggle')
-    await expect(page.locator('.action-counter').innerText()).resolves.toBe('0 of 5 selected')
+    await expect(page.locator('.action-counter').textContent()).resolves.toBe('0 of 5 selected')
   })
 
   it('adds a post with an author (autocomplete) and tags', async () => {
@@ -108,7 +108,7 @@ describe.runIf(hasChromium)('the admin in Chromium', () => {
     await page.fill('#id_content', 'Written by Playwright.')
     await page.fill('.field-author input.search', 'Grace')
     await page.locator('.field-author ul.suggestions li', { hasText: 'Grace Hopper' }).click()
-    await expect(page.locator('.field-author .chip').innerText()).resolves.toBe('Grace Hopper')
+    await expect(page.locator('.field-author .chip').textContent()).resolves.toBe('Grace Hopper')
     await page.selectOption('#id_status', 'published')
     await page.selectOption('#id_tags', [{ label: 'typescript' }, { label: 'django' }])
     await page.fill('#id_commentSet-0-author', 'first reader')
@@ -126,13 +126,13 @@ describe.runIf(hasChromium)('the admin in Chromium', () => {
     await page.fill('#searchbar', 'browser')
     await page.press('#searchbar', 'Enter')
     await expect(page.locator('#result_list tbody tr').count()).resolves.toBe(1)
-    await expect(page.locator('#result_list tbody tr th a').innerText()).resolves.toBe('Strata admin in a browser')
+    await expect(page.locator('#result_list tbody tr th a').textContent()).resolves.toBe('Strata admin in a browser')
     await page.click('text=clear search')
     await page.locator('#changelist-filter details', { hasText: 'By Author' }).locator('a', { hasText: 'Grace Hopper' }).click()
     expect(page.url()).toMatch(/author__id__exact=\d+/)
     await expect(page.locator('#result_list tbody tr').count()).resolves.toBe(1)
     await page.locator('#changelist-filter details', { hasText: 'By Tags' }).locator('a', { hasText: 'django' }).click()
-    await expect(page.locator('#result_list tbody tr th a').innerText()).resolves.toBe('Strata admin in a browser')
+    await expect(page.locator('#result_list tbody tr th a').textContent()).resolves.toBe('Strata admin in a browser')
   })
 
   it('edits it, keeping the list filters when coming back', async () => {
@@ -149,16 +149,16 @@ describe.runIf(hasChromium)('the admin in Chromium', () => {
     await page.click('#result_list tbody tr th a')
     await page.fill('#id_title', '    ')
     await page.click('button[name=_continue]')
-    await expect(page.locator('.errornote').innerText()).resolves.toBe('Please correct the error below.')
-    await expect(page.locator('#id_title_errors').innerText()).resolves.toBe('This field is required.')
+    await expect(page.locator('.errornote').textContent()).resolves.toBe('Please correct the error below.')
+    await expect(page.locator('#id_title_errors').textContent()).resolves.toBe('This field is required.')
     await expect(page.locator('#id_title').getAttribute('aria-invalid')).resolves.toBe('true')
     expect(await Post.objects.filter({ title: 'Strata admin, edited in a browser' }).count()).toBe(1)
   })
 
   it('deletes it through the confirmation page, which lists its comment', async () => {
     await page.click('a.deletelink')
-    await expect(page.locator('h1').innerText()).resolves.toBe('Are you sure?')
-    await expect(page.locator('#content').innerText()).resolves.toContain('Comment: first reader: Looks good.')
+    await expect(page.locator('h1').textContent()).resolves.toBe('Are you sure?')
+    await expect(page.locator('#content').textContent()).resolves.toContain('Comment: first reader: Looks good.')
     await page.click('button.deletelink-button')
     await expect(message()).resolves.toBe('The post “Strata admin, edited in a browser” was deleted successfully.')
     expect(await Post.objects.filter({ title__startswith: 'Strata admin' }).count()).toBe(0)
@@ -169,10 +169,10 @@ describe.runIf(hasChromium)('the admin in Chromium', () => {
     const evil = '<img src=x onerror=alert(1)>'
     await Post.objects.create({ title: evil, author: await Author.objects.get({ name: 'Ada Lovelace' }) })
     await page.goto(url('/blog/post/'))
-    await expect(page.locator('#result_list tbody tr th a', { hasText: evil }).innerText()).resolves.toBe(evil)
+    await expect(page.locator('#result_list tbody tr th a', { hasText: evil }).textContent()).resolves.toBe(evil)
     await page.locator('#result_list tbody tr th a', { hasText: evil }).click()
     await expect(page.locator('#id_title').inputValue()).resolves.toBe(evil)
-    await expect(page.locator('h1').innerText()).resolves.toBe(`Change post: ${evil}`)
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Change post: ${evil}`)
     await expect(page.locator('img[src=x]').count()).resolves.toBe(0)
     await page.waitForTimeout(100)
     expect(dialogs).toEqual([])

@@ -25,7 +25,9 @@ export async function startAdmin(target: Target, configure: (admin: Admin) => vo
   await target.create()
   const db = await connect({ databases: { default: target.dialect() }, models: [...blogModels, ...adminModels] })
   await pushSchema(db)
-  const admin = new Admin({ title: 'Blog admin', passwordHasher: FAST_HASHER, onError: (e) => { if (process.env.ADMIN_DEBUG) console.error(e) }, ...options } as AdminOptions)
+  const admin = new Admin({ title: 'Blog admin', passwordHasher: FAST_HASHER, onError: (e: unknown) => {
+      if (process.env.ADMIN_DEBUG) console.error(e)
+    }, ...options } as AdminOptions)
   configure(admin)
   await createSuperuser({ username: 'root', email: 'root@example.com', password: 'root-pass-123', hasher: FAST_HASHER })
   const server = createServer(admin.nodeHandler({ prefix: '/admin' }))
