@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type AdminLogin, createAdmin, ensureAdminLogin } from './admin-site.js'
 import { createApi } from './api.js'
 import { type BlogDatabase, openDatabase } from './db.js'
 import { isEmpty, seedBlog } from './seed.js'
@@ -29,6 +30,8 @@ export interface RunningServer {
   readonly database: BlogDatabase
   /** Whether this start seeded the database. */
   readonly seeded: boolean
+  /** The admin's URL (`http://127.0.0.1:3000/admin/`) and who can log in. */
+  readonly admin: { readonly url: string; readonly login: AdminLogin }
   /** Stops accepting requests, ends open connections and closes the database. */
   close(): Promise<void>
 }
@@ -43,6 +46,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   })
 
   let seeded = false
+  let login: AdminLogin
   try {
     if (options.seed !== false && (await isEmpty())) {
       // One transaction: a failed seed leaves no half-filled blog behind.
@@ -50,11 +54,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       seeded = true
       log(`Seeded an empty database: ${database.description}`)
     }
+    login = await ensureAdminLogin()
   } catch (e) {
     await database.db.close().catch(() => undefined)
     throw e
   }
-  const server = createServer(createApi({ log }))
+  const api = createApi({ log })
+  // The admin answers under /admin; everything else goes to the JSON API.
+  const admin = createAdmin().nodeHandler({ prefix: '/admin' })
+  const server = createServer((req, res) => admin(req, res, () => api(req, res)))
   server.keepAliveTimeout = 5_000
   server.headersTimeout = 10_000
   server.requestTimeout = 30_000
@@ -78,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     server,
     database,
     seeded,
+    admin: { url: `http://${host}:${address.port}/admin/`, login },
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))

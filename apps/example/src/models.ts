@@ -1,3 +1,4 @@
+import { adminModels } from '@strata/admin'
 import { f, model } from '@strata/core'
 
 /** The blog of API.md section 3: authors write posts, readers comment, posts carry tags. */
@@ -34,8 +35,8 @@ export class Comment extends model('Comment', {
 
 export class Tag extends model('Tag', { name: f.slug({ unique: true }) }) {}
 
-/** Every model of the app, in the order `connect()` takes them. */
-export const models = [Author, Post, Comment, Tag] as const
+/** Every model of the app, in the order `connect()` takes them; the admin's users, groups, sessions and history too. */
+export const models = [Author, Post, Comment, Tag, ...adminModels] as const
 
 // Lets relations given by name ('Post', 'Author', 'Tag') resolve to these classes in types.
 declare module '@strata/core' {

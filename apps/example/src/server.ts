@@ -26,6 +26,12 @@ async function main(): Promise<void> {
   log(`Listening on ${app.url}`)
   log(`  curl ${app.url}posts`)
   log(`  curl '${app.url}posts?pubDate__year=2023&ordering=-pubDate'`)
+  const { login } = app.admin
+  log(
+    login.password
+      ? `Admin on ${app.admin.url} (log in as ${login.username} / ${login.password})`
+      : `Admin on ${app.admin.url} (log in as ${login.username}; pnpm strata createsuperuser makes another)`,
+  )
   log('Press Ctrl+C to stop.')
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {
