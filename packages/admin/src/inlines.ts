@@ -224,7 +224,8 @@ export async function bindFormsets(ctx: RequestContext, inlines: readonly Inline
 }
 
 /** Saves the bound rows after the parent was saved (inside its transaction); returns history entries. */
-export async function saveFormsets(formsets: readonly InlineFormset[], parent: Obj): Promise<ChangeEntry[]> {
+export async function saveFormsets(formsets: readonly InlineFormset[], parent: Obj, using?: string): Promise<ChangeEntry[]> {
+  const saveOptions = using ? { using } : {}
   const entries: ChangeEntry[] = []
   for (const fs of formsets) {
     const name = fs.inline.meta.verboseName
@@ -238,7 +239,7 @@ export async function saveFormsets(formsets: readonly InlineFormset[], parent: O
       if (!row.bind || !row.used) continue
       if (!row.existing) {
         row.obj[fs.inline.fk.attname] = parent.pk
-        await row.obj.save()
+        await row.obj.save(saveOptions)
         unmarkNew(row.obj)
         for (const [field, ids] of row.bind.m2m) await (row.obj[field.name] as { set(v: unknown[]): Promise<void> }).set(ids)
         entries.push({ added: { name, object: String(row.obj) } })

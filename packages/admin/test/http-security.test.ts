@@ -291,6 +291,25 @@ describe.each(targets)('admin security on $name', (target) => {
       const big = await root.post('/admin/blog/author/add/', {}, { body: `a=${'x'.repeat(3_000_000)}` })
       expect(big.status).toBe(413)
     })
+
+    it('adds missing slashes, answers HEAD, and serves its own static files with long caching', async () => {
+      expect((await root.get('/admin')).location).toBe('/admin/')
+      expect((await root.get('/admin/blog/post?q=a')).location).toBe('/admin/blog/post/?q=a')
+      const head = await fetch(`${s.origin}/admin/login/`, { method: 'HEAD' })
+      expect(head.status).toBe(200)
+      expect(await head.text()).toBe('')
+      const page = await root.get('/admin/')
+      const href = /href="(\/admin\/static\/admin\.css\?v=\w+)"/.exec(page.text)![1]!
+      const css = await fetch(`${s.origin}${href}`)
+      expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8')
+      expect(css.headers.get('cache-control')).toContain('immutable')
+      expect(await css.text()).toContain('.messagelist')
+      const js = await fetch(`${s.origin}/admin/static/admin.js`)
+      expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+      expect((await fetch(`${s.origin}/admin/static/../../etc/passwd`)).status).not.toBe(200)
+      expect((await fetch(`${s.origin}/admin/static/nope.css`)).status).toBe(404)
+      expect((await fetch(`${s.origin}/elsewhere`)).status).toBe(404)
+    })
   })
 
   describe('forms write only their own fields', () => {

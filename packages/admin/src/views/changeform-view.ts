@@ -136,10 +136,10 @@ export async function changeformView(ctx: RequestContext, ma: ModelAdmin, pkRaw:
     await atomic(
       async () => {
         if (ma.options.saveModel) await ma.options.saveModel(obj, { user: ctx.user, hasPerm: (p) => ctx.hasPerm(p), message: (t, l) => ctx.message(t, l), change: !adding })
-        else await obj.save()
+        else await obj.save(adding && using ? { using } : {})
         unmarkNew(obj)
         for (const [field, ids] of bound.m2m) await (obj[field.name] as { set(v: unknown[]): Promise<void> }).set(ids)
-        const inlineEntries = await saveFormsets(formsets, obj)
+        const inlineEntries = await saveFormsets(formsets, obj, using)
         const entries: ChangeEntry[] = adding
           ? [{ added: {} }, ...inlineEntries]
           : [...(bound.changed.length ? [{ changed: { fields: changedLabels(ma.meta, bound.changed) } }] : []), ...inlineEntries]

@@ -71,7 +71,7 @@ export async function userAddView(ctx: RequestContext, ma: ModelAdmin): Promise<
       user.password = await makePassword(p1, ctx.site.config.hasher)
       await atomic(
         async () => {
-          await user.save()
+          await user.save(ctx.site.config.using ? { using: ctx.site.config.using } : {})
           await logAction(ctx, ma.meta, user as unknown as Obj, ADDITION, [{ added: {} }])
         },
         { using: ctx.site.config.using },
