@@ -136,7 +136,7 @@ export class ChangeList {
   #searchQ(): QNode | null {
     let all: QNode | null = null
     for (const term of searchTerms(this.search)) {
-      let any: QNode | null = null
+      let oneOf: QNode | null = null
       for (const s of this.ma.search) {
         const field = s.path.field!
         try {
@@ -146,10 +146,10 @@ export class ChangeList {
           throw e
         }
         const q = Q({ [`${s.path.path}__${s.lookup}`]: term })
-        any = any ? any.or(q) : q
+        oneOf = oneOf ? oneOf.or(q) : q
       }
-      if (!any) return null
-      all = all ? all.and(any) : any
+      if (!oneOf) return null
+      all = all ? all.and(oneOf) : oneOf
     }
     return all
   }

@@ -41,7 +41,7 @@ export async function autocompleteView(ctx: RequestContext): Promise<Response> {
   let qs = targetAdmin ? targetAdmin.queryset(ctx, ctx.site.config.using) : managerOf(target).using(ctx.site.config.using).all()
   let where: QNode | null = null
   for (const word of searchTerms(term)) {
-    let any: QNode | null = null
+    let oneOf: QNode | null = null
     for (const s of targetAdmin?.search ?? []) {
       try {
         if (s.lookup === 'exact') s.path.field!.clean(word)
@@ -50,16 +50,16 @@ export async function autocompleteView(ctx: RequestContext): Promise<Response> {
         throw e
       }
       const q = Q({ [`${s.path.path}__${s.lookup}`]: word })
-      any = any ? any.or(q) : q
+      oneOf = oneOf ? oneOf.or(q) : q
     }
     try {
       const q = Q({ pk: target.pk.clean(word) })
-      any = any ? any.or(q) : q
+      oneOf = oneOf ? oneOf.or(q) : q
     } catch (e) {
       if (!(e instanceof StrataError)) throw e
     }
-    if (!any) return jsonResponse({ results: [], pagination: { more: false } })
-    where = where ? where.and(any) : any
+    if (!oneOf) return jsonResponse({ results: [], pagination: { more: false } })
+    where = where ? where.and(oneOf) : oneOf
   }
   if (where) {
     const filtered = qs.filter(where)
