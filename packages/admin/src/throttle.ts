@@ -1,4 +1,4 @@
-import { F } from '@strata/core'
+import { F, Q } from '@strata/core'
 import { AdminLoginAttempt } from './auth-models.js'
 
 /** How failed logins are throttled. */
@@ -62,4 +62,15 @@ export async function recordFailure(
 /** Forgets the failures of the keys (after a successful login). */
 export async function clearFailures(keys: readonly string[], using: string | undefined): Promise<void> {
   await AdminLoginAttempt.objects.using(using).filter({ key__in: [...keys] }).delete()
+}
+
+/** Deletes counters whose window has passed and that lock nothing any more (run now and then). */
+export async function clearStaleFailures(policy: ThrottlePolicy, using: string | undefined): Promise<number> {
+  const now = Date.now()
+  const r = await AdminLoginAttempt.objects
+    .using(using)
+    .filter({ firstFailure__lt: new Date(now - policy.windowSeconds * 1000) })
+    .filter(Q({ lockedUntil__isnull: true }).or({ lockedUntil__lt: new Date(now) }))
+    .delete()
+  return r.total
 }

@@ -139,6 +139,17 @@ describe.each(targets)('admin security on $name', (target) => {
       await AdminLoginAttempt.objects.all().delete()
       expect((await c.login('root', 'root-pass-123')).status).toBe(302)
     })
+
+    it('forgets counters whose window has passed, but not current locks', async () => {
+      const { clearStaleFailures } = await import('../src/throttle.js')
+      const { DEFAULT_THROTTLE } = await import('../src/index.js')
+      const old = new Date(Date.now() - 3600_000)
+      await AdminLoginAttempt.objects.create({ key: 'user:stale', failures: 2, firstFailure: old })
+      await AdminLoginAttempt.objects.create({ key: 'user:locked', failures: 5, firstFailure: old, lockedUntil: new Date(Date.now() + 60_000) })
+      await AdminLoginAttempt.objects.create({ key: 'user:fresh', failures: 1, firstFailure: new Date() })
+      expect(await clearStaleFailures(DEFAULT_THROTTLE, undefined)).toBe(1)
+      expect((await AdminLoginAttempt.objects.orderBy('key').valuesList('key', { flat: true })).sort()).toEqual(['user:fresh', 'user:locked'])
+    })
   })
 
   describe('next= after login', () => {

@@ -8,7 +8,7 @@ import { csrfInput, page } from '../layout.js'
 import { validatePassword } from '../password-validation.js'
 import { loadPermissions } from '../permissions.js'
 import { authHash, clearExpiredSessions, createSession, deleteSession } from '../sessions.js'
-import { clearFailures, lockedUntil, recordFailure, throttleKeys } from '../throttle.js'
+import { clearFailures, clearStaleFailures, lockedUntil, recordFailure, throttleKeys } from '../throttle.js'
 
 const LOGIN_ERROR = 'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.'
 
@@ -96,7 +96,10 @@ export async function loginView(ctx: RequestContext): Promise<Response> {
   await AdminUser.objects.using(cfg.using).filter({ pk: user.pk }).update(changes)
   if (changes.password) user.password = changes.password
   if (ctx.session) await deleteSession(ctx.session.token, cfg.using)
-  if (Math.random() < 0.05) await clearExpiredSessions(cfg.using)
+  if (Math.random() < 0.05) {
+    await clearExpiredSessions(cfg.using)
+    if (cfg.throttle) await clearStaleFailures(cfg.throttle, cfg.using)
+  }
   const session = await createSession({ userId: user.pk, authHash: authHash(user.password) }, cfg.sessionAge, cfg.using)
   ctx.session = session
   ctx.setUser(user, await loadPermissions(user, cfg.using))
