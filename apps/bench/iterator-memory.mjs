@@ -3,7 +3,7 @@
 // peak growth of its resident set size (RSS) over the baseline taken just before the loop (after a
 // warm-up: one row read and a count(); STRATA_BENCH_COLD=1 leaves the count() out).
 //
-//   STRATA_BENCH_DB=sqlite|postgres|mysql pnpm --filter @strata/bench bench
+//   STRATA_BENCH_DB=sqlite|postgres|mysql pnpm --filter @strata/bench bench:memory
 //
 // PostgreSQL and MySQL read STRATA_PG_URL / STRATA_MYSQL_URL (the test defaults otherwise) and use a
 // table `bench_row` there, dropped at the end. SQLite uses a file in a temporary directory.

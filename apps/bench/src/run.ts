@@ -1,0 +1,157 @@
+/**
+ * The benchmark runner: seeds each database, then for every round runs each contender in a
+ * process of its own (the order rotated between rounds), resetting the data after each; reports
+ * medians and spread, and rewrites the results table and chart in README.md.
+ *
+ *   pnpm bench                          # every contender, every database, 3 rounds
+ *   pnpm bench -- --db sqlite --contenders raw,strata,kysely --rounds 5
+ *   pnpm bench -- --smoke               # the CI run: a small seed, a few iterations, no README change
+ */
+import { fork } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DATABASES, type DbKind, FULL_SEED, OPERATIONS, type Operation, SMOKE_SEED, type Target } from './config.js'
+import { CONTENDERS, type ContenderName } from './contender.js'
+import { resetDatabase, setupDatabase, targetFor } from './database.js'
+import { type RunResults, summarise, writeReport } from './report.js'
+import type { WorkerJob, WorkerResult } from './worker.js'
+import { generatePrismaClients } from './prisma-generate.js'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const APP = join(HERE, '..')
+
+interface Options {
+  smoke: boolean
+  rounds: number
+  dbs: DbKind[]
+  contenders: ContenderName[]
+  only: Operation[]
+  warmupMs: number
+  measureMs: number
+  readme: boolean
+  memory: boolean
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const smoke = argv.includes('--smoke')
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(name)
+    return at >= 0 ? argv[at + 1] : undefined
+  }
+  const list = <T extends string>(name: string, all: readonly T[]): T[] => {
+    const v = value(name)
+    if (!v) return [...all]
+    const picked = v.split(',').map((s) => s.trim())
+    for (const p of picked) if (!all.includes(p as T)) throw new Error(`${name}: unknown ${JSON.stringify(p)}; one of ${all.join(', ')}`)
+    return picked as T[]
+  }
+  const number = (name: string, fallback: number): number => {
+    const v = value(name)
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} takes a number, got ${JSON.stringify(v)}`)
+    return n
+  }
+  return {
+    smoke,
+    rounds: number('--rounds', smoke ? 1 : 3),
+    dbs: list('--db', DATABASES),
+    contenders: list('--contenders', CONTENDERS),
+    only: value('--ops') ? list('--ops', OPERATIONS) : [],
+    warmupMs: number('--warmup', smoke ? 5 : 300),
+    measureMs: number('--time', smoke ? 20 : 1000),
+    readme: !smoke && !argv.includes('--no-readme'),
+    memory: !argv.includes('--no-memory'),
+  }
+}
+
+/** Runs one job in a fresh process. */
+function runWorker(job: WorkerJob): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(HERE, 'worker.ts'), [], {
+      execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    let settled = false
+    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string }) => {
+      settled = true
+      if (m.ok) resolve(m.result!)
+      else reject(new Error(`${job.contender} on ${job.target.db}: ${m.error}`))
+    })
+    child.on('exit', (code) => {
+      if (!settled) reject(new Error(`${job.contender} on ${job.target.db}: the worker exited with code ${code} without a result`))
+    })
+    child.send(job)
+  })
+}
+
+/** The contenders in the order of round `r`: rotated by one each round. */
+function rotated<T>(list: readonly T[], r: number): T[] {
+  const k = r % list.length
+  return [...list.slice(k), ...list.slice(0, k)]
+}
+
+async function runDatabase(options: Options, target: Target, results: RunResults): Promise<void> {
+  for (let r = 0; r < options.rounds; r++) {
+    for (const contender of rotated(options.contenders, r)) {
+      const job: WorkerJob = {
+        contender,
+        target,
+        warmupMs: options.warmupMs,
+        measureMs: options.measureMs,
+        minIterations: options.smoke ? 2 : 5,
+        only: options.only,
+        memory: r === 0 && options.memory,
+      }
+      const started = performance.now()
+      try {
+        const result = await runWorker(job)
+        const per = (results.runs[target.db] ??= {})
+        const list = (per[contender] ??= [])
+        list.push(result)
+        process.stderr.write(`${target.db} round ${r + 1}/${options.rounds} ${contender}: ${result.checks} checks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+      } finally {
+        await resetDatabase(target)
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2))
+  const name = options.smoke ? 'strata_bench_smoke' : 'strata_bench'
+  const seed = options.smoke ? SMOKE_SEED : FULL_SEED
+  const dataDir = join(APP, '.data')
+  const startedAt = new Date()
+  const load = [loadavg()[0]!]
+  if (options.contenders.includes('prisma')) generatePrismaClients(APP)
+  const results: RunResults = { startedAt: startedAt.toISOString(), seed, rounds: options.rounds, measureMs: options.measureMs, contenders: options.contenders, dbs: options.dbs, runs: {}, load: [] }
+  const run = async (db: DbKind) => {
+    const target = targetFor(db, name, seed, dataDir)
+    const t0 = performance.now()
+    await setupDatabase(target)
+    process.stderr.write(`${db}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
+    await runDatabase(options, target, results)
+  }
+  // The smoke run checks, it does not measure: the databases run side by side.
+  if (options.smoke) await Promise.all(options.dbs.map(run))
+  else for (const db of options.dbs) await run(db)
+  load.push(loadavg()[0]!)
+  results.load = load
+  const summary = summarise(results)
+  process.stdout.write(`${summary.text}\n`)
+  if (options.smoke) {
+    process.stderr.write(`smoke run passed in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s\n`)
+    return
+  }
+  mkdirSync(join(APP, 'results'), { recursive: true })
+  writeFileSync(join(APP, 'results', 'latest.json'), `${JSON.stringify({ ...results, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version } }, null, 2)}\n`)
+  if (options.readme) writeReport(APP, results, summary)
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,224 @@
+/**
+ * One contender on one database, in a process of its own (forked by the runner): checks that its
+ * results equal the raw driver's, then times each operation and sends the ops/s back.
+ */
+import { isDeepStrictEqual } from 'node:util'
+import { canonicalCount, canonicalPost, canonicalPostWithAuthor, canonicalPostWithComments } from './canonical.js'
+import { OPERATIONS, type Operation, params, type Target } from './config.js'
+import { type Contender, type ContenderName, loadContender } from './contender.js'
+
+/** What the runner asks a worker to do. */
+export interface WorkerJob {
+  readonly contender: ContenderName
+  readonly target: Target
+  /** Milliseconds of warm-up and of measurement per operation. */
+  readonly warmupMs: number
+  readonly measureMs: number
+  /** The fewest timed iterations per operation, however long they take. */
+  readonly minIterations: number
+  /** Only these operations (all when empty). */
+  readonly only: readonly Operation[]
+  /** Measure the memory of ten loads of every post, kept alive. */
+  readonly memory: boolean
+}
+
+/** What a worker sends back. */
+export interface WorkerResult {
+  readonly contender: ContenderName
+  readonly db: Target['db']
+  /** Operations per second, by operation. */
+  readonly opsPerSecond: Partial<Record<Operation, number>>
+  /** Iterations timed, by operation. */
+  readonly iterations: Partial<Record<Operation, number>>
+  /** Canonical-result checks that passed. */
+  readonly checks: number
+  /** Heap bytes held by ten loads of every post (after a full GC), and how many posts that is. */
+  readonly memory?: { readonly bytes: number; readonly posts: number }
+}
+
+/** Runs operation `op` of iteration `i` with that iteration's parameters. */
+function runOp(c: Contender, op: Operation, i: number, t: Target): PromiseLike<unknown> {
+  const s = t.seed
+  switch (op) {
+    case 'getPost':
+      return c.getPost(params.getPost(i, s))
+    case 'titleSearch':
+      return c.titleSearch(params.titleSearch(i))
+    case 'authorPrefix':
+      return c.authorPrefix(params.authorPrefix(i))
+    case 'postsWithAuthor':
+      return c.postsWithAuthor(params.postsWithAuthor(i, s))
+    case 'postsWithComments':
+      return c.postsWithComments(params.postsWithComments(i, s))
+    case 'commentCounts':
+      return c.commentCounts(params.commentCounts(i, s))
+    case 'insertPost':
+      return c.insertPost(params.insertPost(i, s))
+    case 'bulkInsertComments':
+      return c.bulkInsertComments(params.bulkInsertComments(i, s))
+    case 'updatePost': {
+      const p = params.updatePost(i, s)
+      return c.updatePost(p.id, p.title)
+    }
+    case 'transaction': {
+      const p = params.transaction(i, s)
+      return c.transaction(p.post, p.comments)
+    }
+  }
+}
+
+const commentsOf = (c: Contender) => (post: unknown) => c.commentsOf?.(post) ?? ((post as { comments: readonly unknown[] }).comments)
+
+/** The canonical form of a read operation's result. */
+function canonical(c: Contender, op: Operation, result: unknown): unknown {
+  const list = () => [...(result as readonly unknown[])]
+  switch (op) {
+    case 'getPost':
+      return canonicalPost(result)
+    case 'titleSearch':
+    case 'authorPrefix':
+      return list().map(canonicalPost)
+    case 'postsWithAuthor':
+      return list().map(canonicalPostWithAuthor)
+    case 'postsWithComments':
+      return list().map((p) => canonicalPostWithComments(p, commentsOf(c)))
+    case 'commentCounts':
+      return list().map(canonicalCount)
+    default:
+      throw new Error(`${op} is not a read`)
+  }
+}
+
+function same(what: string, got: unknown, expected: unknown): void {
+  if (!isDeepStrictEqual(got, expected)) {
+    const g = JSON.stringify(got)
+    const e = JSON.stringify(expected)
+    throw new Error(`${what}: the result differs from the raw driver's\n  got      ${g.slice(0, 600)}\n  expected ${e.slice(0, 600)}`)
+  }
+}
+
+/** Checks every operation against the raw driver (reads compared, writes read back); returns the number of checks. */
+async function check(c: Contender, raw: Contender, t: Target, only: readonly Operation[]): Promise<number> {
+  let checks = 0
+  const wanted = (op: Operation) => only.length === 0 || only.includes(op)
+  for (const op of ['getPost', 'titleSearch', 'authorPrefix', 'postsWithAuthor', 'postsWithComments', 'commentCounts'] as const) {
+    if (!wanted(op)) continue
+    for (const i of [0, 1, 2]) {
+      const expected = canonical(raw, op, await runOp(raw, op, i, t))
+      if (Array.isArray(expected) && expected.length === 0) throw new Error(`${op}: parameters of iteration ${i} find nothing: the check would prove nothing`)
+      same(`${op} (iteration ${i})`, canonical(c, op, await runOp(c, op, i, t)), expected)
+      checks++
+    }
+  }
+  const s = t.seed
+  const postBack = async (id: unknown) => canonicalPost(await raw.getPost(Number(id)))
+  const commentsBack = async (id: number) => {
+    const [post] = await raw.postsWithComments(id)
+    return canonicalPostWithComments(post, commentsOf(raw)).comments as Record<string, unknown>[]
+  }
+  if (wanted('insertPost')) {
+    const p = params.insertPost(0, s)
+    const id = await c.insertPost(p)
+    same('insertPost', await postBack(id), { id: Number(id), title: p.title, content: p.content, pubDate: p.pubDate.toISOString(), authorId: p.authorId })
+    checks++
+  }
+  if (wanted('bulkInsertComments')) {
+    const rows = params.bulkInsertComments(0, s)
+    const postId = rows[0]!.postId
+    const before = (await commentsBack(postId)).length
+    await c.bulkInsertComments(rows)
+    const after = await commentsBack(postId)
+    const added = after.slice(before).map(({ id: _, ...rest }) => rest)
+    same('bulkInsertComments', added, rows.map((r) => ({ postId: r.postId, author: r.author, text: r.text, pubDate: r.pubDate.toISOString() })))
+    checks++
+  }
+  if (wanted('updatePost')) {
+    const p = params.updatePost(0, s)
+    await c.updatePost(p.id, p.title)
+    same('updatePost', (await postBack(p.id)).title, p.title)
+    checks++
+  }
+  if (wanted('transaction')) {
+    const p = params.transaction(0, s)
+    const id = Number(await c.transaction(p.post, p.comments))
+    same('transaction (post)', await postBack(id), { id, title: p.post.title, content: p.post.content, pubDate: p.post.pubDate.toISOString(), authorId: p.post.authorId })
+    const comments = (await commentsBack(id)).map(({ id: _, ...rest }) => rest)
+    same('transaction (comments)', comments, p.comments.map((x) => ({ postId: id, author: x.author, text: x.text, pubDate: x.pubDate.toISOString() })))
+    checks++
+  }
+  return checks
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
+
+/** Times one operation: a warm-up, then as many iterations as fit in `measureMs` (at least `minIterations`). */
+async function time(c: Contender, op: Operation, job: WorkerJob): Promise<{ opsPerSecond: number; iterations: number }> {
+  let i = 1000
+  gc()
+  const warmEnd = performance.now() + job.warmupMs
+  do await runOp(c, op, i++, job.target)
+  while (performance.now() < warmEnd)
+  gc()
+  const start = performance.now()
+  const end = start + job.measureMs
+  let n = 0
+  do {
+    await runOp(c, op, i++, job.target)
+    n++
+  } while (performance.now() < end || n < job.minIterations)
+  const seconds = (performance.now() - start) / 1000
+  return { opsPerSecond: n / seconds, iterations: n }
+}
+
+/** The heap that ten loads of every post hold once garbage is collected (run with --expose-gc). */
+async function measureMemory(c: Contender): Promise<{ bytes: number; posts: number }> {
+  await c.allPosts()
+  gc()
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const held: (readonly unknown[])[] = []
+  for (let k = 0; k < 10; k++) held.push(await c.allPosts())
+  gc()
+  gc()
+  const bytes = process.memoryUsage().heapUsed - before
+  return { bytes, posts: held.reduce((n, list) => n + list.length, 0) }
+}
+
+/** Runs a job: check, then time. */
+export async function runJob(job: WorkerJob): Promise<WorkerResult> {
+  const create = await loadContender(job.contender)
+  const rawCreate = await loadContender('raw')
+  const contender = await create(job.target)
+  const opsPerSecond: Partial<Record<Operation, number>> = {}
+  const iterations: Partial<Record<Operation, number>> = {}
+  let checks = 0
+  let memory: WorkerResult['memory']
+  try {
+    const raw = await rawCreate(job.target)
+    try {
+      checks = await check(contender, raw, job.target, job.only)
+    } finally {
+      await raw.close()
+    }
+    if (job.memory) memory = await measureMemory(contender)
+    for (const op of OPERATIONS) {
+      if (job.only.length && !job.only.includes(op)) continue
+      const r = await time(contender, op, job)
+      opsPerSecond[op] = r.opsPerSecond
+      iterations[op] = r.iterations
+    }
+  } finally {
+    await contender.close()
+  }
+  return { contender: job.contender, db: job.target.db, opsPerSecond, iterations, checks, ...(memory ? { memory } : {}) }
+}
+
+// Forked by the runner: the job comes as the first message, the result goes back as one.
+if (process.send) {
+  process.once('message', (job: WorkerJob) => {
+    runJob(job).then(
+      (result) => process.send!({ ok: true, result }, () => process.exit(0)),
+      (e: unknown) => process.send!({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }, () => process.exit(1)),
+    )
+  })
+}
