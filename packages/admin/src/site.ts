@@ -160,7 +160,9 @@ export class Admin implements Site {
     try {
       const url = new URL(request.url)
       const prefix = this.#config.prefix
-      if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return new Response('Not found', { status: 404 })
+      // An empty path segment (`//evil.example`) never reaches a view, so no redirect can become protocol-relative.
+      if ((url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) || url.pathname.includes('//'))
+        return new Response('Not found', { status: 404 })
       if (url.pathname === prefix) return redirect(`${prefix}/`)
       const path = url.pathname.slice(prefix.length)
       const method = request.method

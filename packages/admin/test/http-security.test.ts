@@ -320,6 +320,11 @@ describe.each(targets)('admin security on $name', (target) => {
       expect((await fetch(`${s.origin}/admin/static/../../etc/passwd`)).status).not.toBe(200)
       expect((await fetch(`${s.origin}/admin/static/nope.css`)).status).toBe(404)
       expect((await fetch(`${s.origin}/elsewhere`)).status).toBe(404)
+      expect((await root.get('/admin//evil.example')).status).toBe(404)
+      const rooted = new (await import('../src/index.js')).Admin({ prefix: '', registerAuthModels: false })
+      const r = await rooted.fetch(new Request('http://a.test//evil.example'))
+      expect(r.status).toBe(404)
+      expect(r.headers.get('location')).toBeNull()
     })
   })
 
