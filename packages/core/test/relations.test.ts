@@ -43,16 +43,18 @@ describe('relation fields', () => {
       parent: f.foreignKey('self', { onDelete: 'CASCADE', null: true, relatedName: 'children' }),
       links: f.manyToMany('self'),
       named: f.manyToMany('RelNode', { relatedName: 'namedBy' }),
+      oneWay: f.manyToMany('RelNode', { symmetrical: false, relatedName: 'oneWayBy' }),
       follows: f.manyToMany('self', { symmetrical: false, relatedName: 'followers' }),
     }) {}
     resolveAll()
     expect((Node.meta.field('parent') as ForeignKey<unknown, boolean, boolean>).target).toBe(Node.meta)
     expect(Node.meta.reverseAccessor('children')?.field.name).toBe('parent')
-    // Django's rule: 'self' is symmetrical unless told otherwise; a self relation by name is not.
+    // API.md: a relation of a model to itself is symmetrical unless told otherwise, however it is written.
     expect(m2m(Node, 'links').symmetrical).toBe(true)
-    expect(m2m(Node, 'named').symmetrical).toBe(false)
+    expect(m2m(Node, 'named').symmetrical).toBe(true)
+    expect(m2m(Node, 'oneWay').symmetrical).toBe(false)
     expect(m2m(Node, 'follows').symmetrical).toBe(false)
-    expect(Node.meta.reverseRelations().map((r) => r.accessor).sort()).toEqual(['children', 'followers', 'namedBy'])
+    expect(Node.meta.reverseRelations().map((r) => r.accessor).sort()).toEqual(['children', 'followers', 'oneWayBy'])
     const through = m2m(Node, 'links').through
     expect(through.concreteFields.map((c) => c.column)).toEqual(['id', 'from_rel_node_id', 'to_rel_node_id'])
   })

@@ -160,10 +160,13 @@ export class ManyToManyField<T, K extends 'manyToMany' = 'manyToMany'> extends R
     return rn ?? `${this.modelName[0]!.toLowerCase()}${this.modelName.slice(1)}Set`
   }
 
-  /** Whether adding a to b also adds b to a: a self relation written `'self'` unless `symmetrical: false`, or `symmetrical: true`. */
+  /**
+   * Whether adding a to b also adds b to a: every relation of a model to itself (written `'self'`, by
+   * name or by thunk) unless `symmetrical: false` (API.md; Django defaults it only for `'self'`).
+   */
   get symmetrical(): boolean {
     const self = this.to === 'self' || (this.target !== undefined && this.target.name === this.modelName)
-    return self && (this.options.symmetrical ?? this.to === 'self')
+    return self && (this.options.symmetrical ?? true)
   }
 
   /** Whether the join model was declared by the user (`through`) rather than auto-created. */
