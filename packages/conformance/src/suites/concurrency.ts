@@ -1,4 +1,7 @@
-/** A one-shot event: `fire()` once, `wait` resolves from then on. */
+/** How long a test waits for another block to reach a point before failing instead of hanging. */
+const WAIT_LIMIT_MS = 10_000
+
+/** A one-shot event: `fire()` once; `wait` resolves from then on (and rejects if it takes over 10 s). */
 export interface Signal {
   readonly wait: Promise<void>
   fire(): void
@@ -7,10 +10,16 @@ export interface Signal {
 /** Makes a one-shot event for coordinating concurrent blocks in tests. */
 export function signal(): Signal {
   let fire!: () => void
-  const wait = new Promise<void>((resolve) => {
+  const fired = new Promise<void>((resolve) => {
     fire = resolve
   })
-  return { wait, fire }
+  return {
+    fire,
+    // A fresh bounded wait per reader, so that a block that failed early fails the test instead of hanging it.
+    get wait() {
+      return bounded(fired)
+    },
+  }
 }
 
 /** A meeting point for `parties` callers: each call resolves once all of them have called. */
@@ -27,4 +36,12 @@ export function barrier(parties: number): () => Promise<void> {
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function bounded(promise: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${WAIT_LIMIT_MS} ms for another block: it failed or hung`)), WAIT_LIMIT_MS)
+  })
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
 }
