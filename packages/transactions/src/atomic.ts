@@ -25,13 +25,17 @@ interface TransactionalEngine extends Engine {
  *   await Comment.objects.create({ post, author: 'x', text: 'y' })
  * }, { isolation: 'serializable', retries: 3 })
  */
-export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions = {}): Promise<T> {
+export async function atomic<T>(fn: () => T, options: AtomicOptions = {}): Promise<Awaited<T>> {
   if (typeof fn !== 'function')
     throw new TypeMismatchError(
       `atomic() takes a function to run in the transaction, got ${describeValue(fn)}`,
     )
   const alias = aliasOf(options, 'atomic')
-  return engineFor(alias).atomic(async () => fn(), options)
+  const run = async (): Promise<Awaited<T>> => {
+    const value: Awaited<T> = await fn()
+    return value
+  }
+  return engineFor(alias).atomic(run, options)
 }
 
 /**
