@@ -145,7 +145,7 @@ export function loadingSuite(ctx: ConformanceContext): void {
         expect(() => Comment.objects.selectRelated('post; drop table comment' as never)).toThrow(FieldError)
         expect(() => Comment.objects.selectRelated('post__' as never)).toThrow(FieldError)
         expect(() => Comment.objects.selectRelated(3 as never)).toThrow(TypeMismatchError)
-        expect(() => Comment.objects.selectRelated('post', null)).toThrow(TypeMismatchError)
+        expect(() => Comment.objects.selectRelated('post', null as never)).toThrow(TypeMismatchError)
         expect(() => Comment.objects.values('text').selectRelated('post')).toThrow(/Cannot call selectRelated\(\) after \.values\(\)/)
       })
       expect(sent).toEqual([])
