@@ -15,6 +15,7 @@ import { iteratorSuite } from './suites/iterator.js'
 import { loadingSuite } from './suites/loading.js'
 import { deferredSuite } from './suites/deferred.js'
 import { prefetchSuite } from './suites/prefetch.js'
+import { planCacheSuite } from './suites/plan-cache.js'
 import { lookupSuite } from './suites/lookups.js'
 import { deletionSuite } from './suites/deletion.js'
 import { managerSuite } from './suites/managers.js'
@@ -70,5 +71,6 @@ export function runConformance(target: ConformanceTarget): void {
     iteratorSuite(ctx)
     bulkSuite(ctx)
     explainSuite(ctx)
+    planCacheSuite(ctx)
   })
 }

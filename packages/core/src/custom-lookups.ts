@@ -85,6 +85,13 @@ interface Registrations {
 }
 
 const REGISTRY = new WeakMap<object, Registrations>()
+/** Bumped by every registration change, so that SQL compiled under older registrations is not reused. */
+let version = 0
+
+/** A number that changes whenever a lookup or transform is registered or removed (for compiled-query caches). */
+export function registryVersion(): number {
+  return version
+}
 const NAME = /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$/
 const RHS: ReadonlySet<string> = new Set<CustomLookupRhs>(['value', 'text', 'list', 'boolean'])
 
@@ -143,6 +150,7 @@ export function registerLookup(cls: FieldClass, def: LookupDefinition): void {
   const r = registrations(cls)
   r.transforms.delete(def.name)
   r.lookups.set(def.name, Object.freeze({ ...def }))
+  version++
 }
 
 /**
@@ -166,15 +174,18 @@ export function registerTransform(cls: FieldClass, def: TransformDefinition): vo
   const r = registrations(cls)
   r.lookups.delete(def.name)
   r.transforms.set(def.name, Object.freeze({ ...def }))
+  version++
 }
 
 /** Removes a lookup registered on exactly this class; returns whether there was one. */
 export function unregisterLookup(cls: FieldClass, name: string): boolean {
+  version++
   return REGISTRY.get(cls)?.lookups.delete(name) ?? false
 }
 
 /** Removes a transform registered on exactly this class; returns whether there was one. */
 export function unregisterTransform(cls: FieldClass, name: string): boolean {
+  version++
   return REGISTRY.get(cls)?.transforms.delete(name) ?? false
 }
 

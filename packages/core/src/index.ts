@@ -155,7 +155,7 @@ export { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS, TEX
 export { isBuiltinName, isJsonLookup, JSON_LOOKUPS, type JsonLookupArity } from './lookups.js'
 export {
   type CustomLookupRhs, customLookup, customTransform, type FieldClass, type LookupContext, type LookupDefinition, registerLookup,
-  registerTransform, type SqlFragment, type SqlTag, type TransformContext, type TransformDefinition, unregisterLookup, unregisterTransform,
+  registerTransform, registryVersion, type SqlFragment, type SqlTag, type TransformContext, type TransformDefinition, unregisterLookup, unregisterTransform,
 } from './custom-lookups.js'
 export { isJsonValue, jsonProblem, transformOutput } from './lookup-resolve.js'
 export type {
@@ -176,8 +176,8 @@ export type {
   WhereTree,
 } from './state.js'
 export { type Assignment, type BulkUpdateRow, type CompiledSql, type Engine, type UpdateConflicts, getEngine, registerEngine, unregisterEngine } from './engine.js'
-export type { BulkCreateOptions } from './bulk.js'
 export { DEFAULT_CHUNK_SIZE, type IteratorOptions } from './iterator.js'
+export type { BulkCreateOptions } from './bulk.js'
 export { checkExplainOptions, EXPLAIN_FLAGS, EXPLAIN_FORMATS, type ExplainFlag, type ExplainFormat, type ExplainOptions, type ExplainRequest } from './explain.js'
 export { exprField, pathOutputField, pseudoField, type ResolveContext, resolveExpression, resolveFieldPath, resolveLookup, resolveOrderName, resolveWhere } from './resolve.js'
 export type {

@@ -16,13 +16,14 @@ import {
   TransactionManagementError,
   type UpdateConflicts,
 } from '@strata/core'
-import { type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
+import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
 import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/select.js'
-import { makeHydrator } from './compiler/hydrate.js'
+import { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
 import type { DB, Fragment, StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
+import { PlanCache } from './plans.js'
 import { streamPages } from './stream.js'
 import { type AtomicOptions, brokenError, isRetryableError, runAtomic } from './transaction.js'
 
@@ -36,11 +37,19 @@ export class KyselyEngine implements Engine {
   readonly kysely: Kysely<DB>
   /** The driver streams of `iterator()` loops in progress. */
   readonly #streams = new Set<AsyncIterator<unknown>>()
+  /** Compiled SELECTs by QuerySet shape, with their row hydrators (`plans.ts`). */
+  readonly #plans: PlanCache<Hydrator>
 
   constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>) {
     this.alias = alias
     this.dialect = dialect
     this.kysely = kysely
+    this.#plans = new PlanCache(dialect)
+  }
+
+  /** The compiled-query cache: hits, misses, queries whose shape is compiled each time, and shapes held. */
+  get planStats(): { readonly hits: number; readonly misses: number; readonly uncacheable: number; readonly size: number } {
+    return { ...this.#plans.stats, size: this.#plans.size }
   }
 
   /** The Kysely instance to use here: the open transaction's or the pool's. */
@@ -95,13 +104,25 @@ export class KyselyEngine implements Engine {
 
   async select(state: QueryState): Promise<unknown[]> {
     this.#checkLock(state)
-    const { query, out } = this.#compileSelect(state)
-    const result = await this.run(query)
-    const hydrate = makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias)
+    const { compiled, extra: hydrate } = this.#plans.get(state, () => {
+      const { query, out } = this.#compileSelect(state)
+      return { compiled: query.compile(this.kysely), extra: makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias) }
+    })
+    const result = await this.execute(compiled)
     const rows = result.rows
     const list = new Array(rows.length)
     for (let i = 0; i < rows.length; i++) list[i] = hydrate(rows[i]!)
     return list
+  }
+
+  /** Runs compiled SQL as `run()` does (the current transaction, errors mapped). */
+  async execute<R = Record<string, unknown>>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const db = this.executor()
+    try {
+      return (await db.executeQuery(compiled)) as QueryResult<R>
+    } catch (e) {
+      throw this.dialect.mapError(e)
+    }
   }
 
   /**

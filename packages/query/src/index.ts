@@ -1,10 +1,12 @@
 export { connect, type ConnectConfig, type Database, type QueryRecord } from './connect.js'
 export type { CursorOperations, DB, DialectFeatures, DialectOperations, ExplainSpec, Fragment, FuncContext, LookupInput, StrataDialect } from './dialect.js'
-export { composeJsonEquals, type JsonCompareOp, type JsonEqualityParts, type JsonOperations, jsonPathText } from './json-operations.js'
 export { IN_ARRAY_MIN } from './dialect.js'
+export { composeJsonEquals, type JsonCompareOp, type JsonEqualityParts, type JsonOperations, jsonPathText } from './json-operations.js'
 export { KyselyEngine } from './engine.js'
 export { QueryCompiler, type OutputColumn } from './compiler/select.js'
-export { makeHydrator } from './compiler/hydrate.js'
+export { type Hydrator, makeHydrator } from './compiler/hydrate.js'
+export { shapeKey } from './compiler/shape.js'
+export { PLAN_CACHE_SIZE, PlanCache, sameParameters } from './plans.js'
 export { constraintName, type SchemaModel, SchemaEditor } from './schema.js'
 export {
   asNullable,

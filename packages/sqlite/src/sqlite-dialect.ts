@@ -5,6 +5,7 @@ import { StrataSqliteDialect } from './sqlite-driver.js'
 import { mapSqliteError } from './sqlite-errors.js'
 import { SqliteSchemaEditor, sqliteShell } from './sqlite-schema.js'
 import { sqliteOperations } from './sqlite-operations.js'
+import { cachingStatements } from './sqlite-statements.js'
 
 /** Options of `sqlite()`. */
 export interface SqliteOptions {
@@ -100,12 +101,15 @@ export function sqlite(options: SqliteOptions = {}): StrataDialect {
     createKyselyDialect() {
       const queue = { timeout: Math.max(0, Math.trunc(options.busyTimeout ?? 5000)), readonly: options.readonly === true || options.database?.readonly === true }
       return new StrataSqliteDialect({
+        // Statements are prepared once per SQL text and reused (sqlite-statements.ts).
         database: async () => {
-          if (!options.database)
-            return prepareSqliteConnection(new Database(options.filename ?? ':memory:', { readonly: options.readonly === true }), options)
+          if (!options.database) {
+            const db = prepareSqliteConnection(new Database(options.filename ?? ':memory:', { readonly: options.readonly === true }), options)
+            return cachingStatements(db, () => db.close())
+          }
           // A database the caller opened stays open when Strata closes (as a given pg or mysql2 pool does).
           const given = prepareSqliteConnection(options.database, options)
-          return { prepare: (query: string) => given.prepare(query), close: () => undefined }
+          return cachingStatements(given, () => undefined)
         },
       }, queue)
     },

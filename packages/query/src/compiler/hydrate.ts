@@ -48,6 +48,9 @@ function planInstances(meta: ModelMeta, columns: readonly OutputColumn[]): Insta
   return root
 }
 
+/** Turns one driver row into an instance or a plain row. */
+export type Hydrator = (row: Record<string, unknown>) => unknown
+
 /** Turns driver rows into instances or plain rows, converting each value by its field. */
 export function makeHydrator(
   meta: ModelMeta,
@@ -55,7 +58,7 @@ export function makeHydrator(
   result: ResultKind,
   ops: DialectOperations,
   alias: string,
-): (row: Record<string, unknown>) => unknown {
+): Hydrator {
   const n = columns.length
   const aliases = columns.map((c) => c.alias)
   const keys = columns.map((c) => c.key)

@@ -18,7 +18,7 @@ import {
   type RelatedSelection,
   type WhereNode,
 } from '@strata/core'
-import { type RawBuilder, sql } from 'kysely'
+import { type OperationNode, type RawBuilder, type RawNode, sql, type ValueNode } from 'kysely'
 import { type DialectOperations, type Fragment, IN_ARRAY_MIN, type StrataDialect } from '../dialect.js'
 import { applySteps, customLookupSql, isJsonCondition, jsonCondition, likeEscape, sortExpressions } from './lookups.js'
 
@@ -33,6 +33,8 @@ export interface OutputColumn {
 
 const TRUE = sql<boolean>`1 = 1`
 const FALSE = sql<boolean>`1 = 0`
+/** Stands for a column in `conditionParams()`, where only the parameters matter. */
+const COLUMN = sql.id('c')
 
 /** Compiles one query level: its FROM, joins, WHERE, expressions. Subqueries get their own. */
 export class QueryCompiler {
@@ -240,6 +242,34 @@ export class QueryCompiler {
     const rendered = this.#lookup(c, lhs, field)
     const mayBeNull = c.lookup !== 'isnull' && (c.path.hops.length > 0 || c.path.field?.nullable === true || c.path.annotation !== undefined)
     return negated && mayBeNull ? sql<boolean>`(${rendered} and ${lhs} is not null)` : rendered
+  }
+
+  /**
+   * The bound parameters the WHERE and HAVING of this state render, in the order of the SQL,
+   * without rendering the rest of the query (for the compiled-query cache: `plans.ts`). Undefined
+   * when a condition writes a value into the SQL text, so that the text depends on values.
+   */
+  conditionParams(): unknown[] | undefined {
+    const { where, having } = this.#splitWhere()
+    const out: unknown[] = []
+    if (where && !this.#collectConditionParams(where, false, out)) return undefined
+    if (having && !this.#collectConditionParams(having, false, out)) return undefined
+    return out
+  }
+
+  #collectConditionParams(node: WhereNode, negated: boolean, out: unknown[]): boolean {
+    if (node.type === 'tree') {
+      const inner = negated !== node.negated
+      for (const child of node.children) if (!this.#collectConditionParams(child, inner, out)) return false
+      return true
+    }
+    const c = node
+    const field = c.path.expr ? undefined : pathOutputField(c.path, this.ctx)
+    // A condition on a column of the model itself renders its column without parameters; elsewhere
+    // the whole condition is rendered, as where() does, and its joins are thrown away.
+    const simple = !c.path.expr && c.path.hops.length === 0 && !c.path.annotation && !c.path.keys?.length && c.path.transforms.length === 0 && !isJsonCondition(c, field)
+    const fragment = simple ? this.#lookup(c, COLUMN, field) : this.condition(c, negated)
+    return collectParameters(fragment.toOperationNode(), out)
   }
 
   #existsCondition(c: Condition, multiAt: number): RawBuilder<boolean> {
@@ -468,3 +498,25 @@ export function nodeHasAggregate(n: WhereNode): boolean {
   return n.children.some(nodeHasAggregate)
 }
 
+/** Node kinds that hold no value: identifiers, references and tables. */
+const VALUE_FREE = new Set(['IdentifierNode', 'ReferenceNode', 'ColumnNode', 'TableNode', 'SchemableIdentifierNode'])
+
+/**
+ * Appends the bound values of a raw fragment's node tree to `out`, in the order the compiler emits
+ * them; false when a value is written into the SQL (`sql.lit`) or a node kind is not known here.
+ */
+export function collectParameters(node: OperationNode, out: unknown[]): boolean {
+  switch (node.kind) {
+    case 'RawNode':
+      for (const p of (node as RawNode).parameters) if (!collectParameters(p, out)) return false
+      return true
+    case 'ValueNode': {
+      const v = node as ValueNode
+      if (v.immediate) return false
+      out.push(v.value)
+      return true
+    }
+    default:
+      return VALUE_FREE.has(node.kind)
+  }
+}

@@ -1,0 +1,137 @@
+import { CharField, FieldError, Q, registerLookup, TypeMismatchError, unregisterLookup } from '@strata/core'
+import { PLAN_CACHE_SIZE, type QueryRecord } from '@strata/query'
+import { describe, expect, it } from 'vitest'
+import type { ConformanceContext } from '../context.js'
+import { Author, Comment, Post } from '../models.js'
+
+const titles = (rows: readonly Post[]): string[] => rows.map((p) => p.title).sort()
+
+/**
+ * The compiled-query cache (query's `plans.ts`): a QuerySet shape compiles once, later calls of
+ * the same shape bind their own values, and nothing about values, bad input or errors changes.
+ */
+export function planCacheSuite(ctx: ConformanceContext): void {
+  const stats = () => ctx.db.engine().planStats
+  const capture = async (fn: () => Promise<unknown>): Promise<QueryRecord[]> => (await ctx.db.captureQueries(fn)).queries
+
+  describe('compiled-query cache', () => {
+    it('one shape, other values: the same SQL runs with each call’s parameters, and the third call is a cache hit', async () => {
+      await ctx.seed()
+      const search = (word: string) => Post.objects.filter({ title__contains: word }).orderBy('title')
+      const [a] = await capture(async () => expect(titles(await search('Post'))).toEqual(['First Post']))
+      const [b] = await capture(async () => expect(titles(await search('tips'))).toEqual(['Django tips']))
+      const before = stats().hits
+      const [c] = await capture(async () => expect(titles(await search('i'))).toEqual(['Django tips', 'First Post']))
+      expect(stats().hits).toBe(before + 1)
+      expect(b!.sql).toBe(a!.sql)
+      expect(c!.sql).toBe(a!.sql)
+      expect(JSON.stringify(a!.parameters)).toContain('Post')
+      expect(JSON.stringify(c!.parameters)).not.toContain('Post')
+      // The same QuerySet object is not re-run; a fresh one with the first values gives the first rows again.
+      expect(titles(await search('Post'))).toEqual(['First Post'])
+    })
+
+    it('get() by primary key is cached and returns each row, or DoesNotExist', async () => {
+      const { p1, p2, p3 } = await ctx.seed()
+      for (const p of [p1, p2, p3, p1]) expect((await Post.objects.get({ id: p.id })).title).toBe(p.title)
+      await expect(Post.objects.get({ id: p3.id + 1000 })).rejects.toBeInstanceOf(Post.DoesNotExist)
+      expect(stats().hits).toBeGreaterThan(0)
+    })
+
+    it('null and non-null values, booleans, list lengths and slices are parts of the shape', async () => {
+      const { alice, bob, p1, p2, p3, p4 } = await ctx.seed()
+      const byAuthor = (a: Author | null) => Post.objects.filter({ author: a }).orderBy('id')
+      for (let i = 0; i < 2; i++) {
+        expect(titles(await byAuthor(alice))).toEqual(titles([p1, p2]))
+        expect(titles(await byAuthor(null))).toEqual(titles([p4]))
+        expect(titles(await byAuthor(bob))).toEqual(titles([p3]))
+        expect(titles(await Post.objects.filter({ author__isnull: true }))).toEqual(titles([p4]))
+        expect(titles(await Post.objects.filter({ author__isnull: false }))).toEqual(titles([p1, p2, p3]))
+        expect(titles(await Post.objects.filter({ id__in: [p1.id] }))).toEqual(titles([p1]))
+        expect(titles(await Post.objects.filter({ id__in: [p1.id, p3.id] }))).toEqual(titles([p1, p3]))
+        expect(await Post.objects.filter({ id__in: [] })).toEqual([])
+        expect(titles(await Post.objects.filter({ id__in: [p2.id, p4.id] }))).toEqual(titles([p2, p4]))
+        const ordered = Post.objects.orderBy('id')
+        expect(titles(await ordered.slice(0, 1))).toEqual(titles([p1]))
+        expect(titles(await ordered.slice(1, 2))).toEqual(titles([p2]))
+        expect(titles(await ordered.slice(1, 3))).toEqual(titles([p2, p3]))
+        expect(titles(await ordered.slice(3))).toEqual(titles([p4]))
+      }
+    })
+
+    it('values that look like SQL stay parameters on a warm cache, and change nothing', async () => {
+      await ctx.seed()
+      const search = (word: string) => Post.objects.filter(Q({ title__contains: word }).or({ content__icontains: word }))
+      expect(await search('first')).toHaveLength(1)
+      expect(await search('tips')).toHaveLength(1)
+      const before = await ctx.rawRows(Post)
+      for (const attack of ["'; delete from post; --", '%', '_', '\\', '" or 1=1 --', "') or ('1'='1"]) {
+        expect(await search(attack), attack).toEqual([])
+        expect(await Author.objects.filter({ name: attack }), attack).toEqual([])
+      }
+      expect(await ctx.rawRows(Post)).toEqual(before)
+    })
+
+    it('bad input still fails in filter(), before any SQL, when its shape is cached', async () => {
+      await ctx.seed()
+      const since = (d: unknown) => Post.objects.filter({ pubDate__gte: d } as never)
+      expect(await since(new Date('2023-01-01T00:00:00Z'))).toHaveLength(3)
+      expect(await since(new Date('2024-01-01T00:00:00Z'))).toHaveLength(1)
+      const queries = await capture(async () => {
+        expect(() => since('not a date')).toThrow(TypeMismatchError)
+        expect(() => since(new Date('invalid'))).toThrow(TypeMismatchError)
+        expect(() => Post.objects.filter({ pubDate__nope: 1 } as never)).toThrow(FieldError)
+        expect(() => Post.objects.filter({ id: 'one' } as never)).toThrow(TypeMismatchError)
+      })
+      expect(queries).toEqual([])
+      await ctx.expectRejectsUnchanged(Post, () => Post.objects.filter({ id: 'one' } as never).update({ title: 'x' }), TypeMismatchError)
+    })
+
+    it('values(), annotations and selectRelated() are cached per shape and hydrate each call’s rows', async () => {
+      const { alice, bob, p1, p2, p3 } = await ctx.seed()
+      for (let i = 0; i < 3; i++) {
+        const who = i % 2 === 0 ? alice : bob
+        const rows = await Post.objects.selectRelated('author').filter({ author: who }).orderBy('id')
+        expect(rows.map((p) => p.author!.name)).toEqual(i % 2 === 0 ? ['Alice', 'Alice'] : ['Bob'])
+        const counts = await Comment.objects.filter({ post__in: i % 2 === 0 ? [p1.id, p2.id] : [p2.id, p3.id] }).values('post').orderBy('post')
+        expect(counts.map((r) => r.post)).toEqual(i % 2 === 0 ? [p1.id, p1.id, p2.id] : [p2.id, p3.id])
+      }
+    })
+
+    it('a custom lookup that writes its value into the SQL is compiled for each value', async () => {
+      await ctx.seed()
+      registerLookup(CharField, { name: 'literally', sql: ({ lhs, value, sql }) => sql`${lhs} = ${(sql as unknown as { lit(v: unknown): unknown }).lit(value)}` })
+      try {
+        const by = (t: string) => Post.objects.filter({ title__literally: t } as never)
+        expect(titles(await by('First Post'))).toEqual(['First Post'])
+        expect(titles(await by('Django tips'))).toEqual(['Django tips'])
+        expect(titles(await by('First Post'))).toEqual(['First Post'])
+        expect(await by("x' or 'a'='a")).toEqual([])
+      } finally {
+        unregisterLookup(CharField, 'literally')
+      }
+    })
+
+    it('registering a lookup again changes the SQL of shapes cached under the old one', async () => {
+      await ctx.seed()
+      registerLookup(CharField, { name: 'is_not', sql: ({ lhs, rhs, sql }) => sql`${lhs} <> ${rhs}` })
+      try {
+        const q = () => Post.objects.filter({ title__is_not: 'First Post' } as never)
+        expect(await q()).toHaveLength(3)
+        expect(await q()).toHaveLength(3)
+        registerLookup(CharField, { name: 'is_not', override: true, sql: ({ lhs, rhs, sql }) => sql`${lhs} = ${rhs}` })
+        expect(titles(await q())).toEqual(['First Post'])
+      } finally {
+        unregisterLookup(CharField, 'is_not')
+      }
+    })
+
+    it(`the cache holds at most ${PLAN_CACHE_SIZE} shapes`, async () => {
+      await ctx.seed()
+      // Each slice end is a shape of its own (LIMIT is written into the SQL, as in Django).
+      for (let n = 1; n <= PLAN_CACHE_SIZE + 20; n++) await Post.objects.orderBy('id').slice(0, n)
+      expect(stats().size).toBeLessThanOrEqual(PLAN_CACHE_SIZE)
+      expect(await Post.objects.orderBy('id').slice(0, 2)).toHaveLength(2)
+    })
+  })
+}

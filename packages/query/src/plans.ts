@@ -1,0 +1,122 @@
+import type { QueryState } from '@strata/core'
+import { type CompiledQuery, type QueryId, RawNode } from 'kysely'
+import { QueryCompiler } from './compiler/select.js'
+import { shapeKey } from './compiler/shape.js'
+import { IN_ARRAY_MIN, type StrataDialect } from './dialect.js'
+
+// The compiled-query cache: a QuerySet shape (compiler/shape.ts) is compiled once, and later
+// states of the same shape only render their conditions' parameters. A plan is trusted for new
+// values after one check: the first time the shape comes back with other parameters, it is
+// compiled again and must give the same SQL, or the shape is never cached again (its text
+// depends on a value). The cache is bounded: the least recently used shape goes first.
+
+/** How many shapes an engine keeps by default. */
+export const PLAN_CACHE_SIZE = 500
+
+/** One cached SELECT: its SQL, and what the engine built for it (output columns, hydrator). */
+export interface Plan<E> {
+  readonly sql: string
+  readonly node: RawNode
+  readonly queryId: QueryId
+  readonly paramCount: number
+  /** What the engine keeps with the plan (its output columns and row hydrator). */
+  readonly extra: E
+  /** The parameters of the compile that made the plan. */
+  readonly first: readonly unknown[]
+  /** Set once the shape gave the same SQL with other parameters. */
+  verified: boolean
+}
+
+/** A compiled SELECT and what the engine keeps with it. */
+export interface Compiled<E> {
+  readonly compiled: CompiledQuery
+  readonly extra: E
+}
+
+const UNCACHEABLE = 'uncacheable'
+
+/** Whether two parameter lists are equal (dates by time, arrays and bytes element by element). */
+export function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false
+  return true
+}
+
+function sameValue(x: unknown, y: unknown): boolean {
+  if (Object.is(x, y)) return true
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false
+  if (x instanceof Date && y instanceof Date) return x.getTime() === y.getTime()
+  if (x instanceof Uint8Array && y instanceof Uint8Array) return x.length === y.length && x.every((b, i) => b === y[i])
+  if (Array.isArray(x) && Array.isArray(y)) return sameParameters(x, y)
+  return JSON.stringify(x) === JSON.stringify(y)
+}
+
+/** A bounded map of shapes to plans (or to "never cache this shape"), least recently used first out. */
+export class PlanCache<E> {
+  readonly #plans = new Map<string, Plan<E> | typeof UNCACHEABLE>()
+  readonly #size: number
+  readonly #dialect: StrataDialect
+  /** Counters, for tests and the benchmark's notes. */
+  readonly stats = { hits: 0, misses: 0, uncacheable: 0 }
+
+  constructor(dialect: StrataDialect, size = PLAN_CACHE_SIZE) {
+    this.#dialect = dialect
+    this.#size = size
+  }
+
+  /** The number of shapes held. */
+  get size(): number {
+    return this.#plans.size
+  }
+
+  /**
+   * The compiled SELECT of `state`: from its plan when there is one, else from `compile` (which
+   * builds the query and what the engine keeps with it), remembered for the next state of its shape.
+   */
+  get(state: QueryState, compile: () => Compiled<E>): Compiled<E> {
+    const key = shapeKey(state, this.#dialect.ops.inArray ? IN_ARRAY_MIN : undefined)
+    if (key === undefined) {
+      this.stats.uncacheable++
+      return compile()
+    }
+    const plan = this.#plans.get(key)
+    if (plan === UNCACHEABLE) {
+      this.stats.uncacheable++
+      return compile()
+    }
+    const params = new QueryCompiler(state, this.#dialect).conditionParams()
+    if (plan === undefined) {
+      this.stats.misses++
+      const fresh = compile()
+      this.#remember(key, params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params) : UNCACHEABLE)
+      return fresh
+    }
+    // Least recently used first: a hit moves the plan to the end.
+    this.#plans.delete(key)
+    this.#plans.set(key, plan)
+    if (params && params.length === plan.paramCount && (plan.verified || sameParameters(params, plan.first))) {
+      this.stats.hits++
+      return { compiled: { sql: plan.sql, query: plan.node, parameters: params, queryId: plan.queryId }, extra: plan.extra }
+    }
+    this.stats.misses++
+    const fresh = compile()
+    if (params && fresh.compiled.sql === plan.sql && sameParameters(params, fresh.compiled.parameters)) plan.verified = true
+    else this.#plans.set(key, UNCACHEABLE)
+    return fresh
+  }
+
+  /** Forgets every plan (after a schema change that renames what compiled SQL names, for instance). */
+  clear(): void {
+    this.#plans.clear()
+  }
+
+  #plan(fresh: Compiled<E>, params: readonly unknown[]): Plan<E> {
+    const sql = fresh.compiled.sql
+    return { sql, node: RawNode.createWithSql(sql), queryId: fresh.compiled.queryId, paramCount: params.length, extra: fresh.extra, first: params, verified: false }
+  }
+
+  #remember(key: string, value: Plan<E> | typeof UNCACHEABLE): void {
+    this.#plans.set(key, value)
+    if (this.#plans.size > this.#size) this.#plans.delete(this.#plans.keys().next().value!)
+  }
+}
