@@ -108,8 +108,10 @@ async function outermost<T>(
     throw e
   }
   if (top.broken) {
+    // As Django: a block that caught a database error and returned is rolled back silently (its
+    // callbacks dropped). With `retries`, a swallowed serialization failure or deadlock re-runs it.
     await rollback(trx)
-    if (top.brokenBy !== undefined) throw endedBroken(top.brokenBy)
+    if (top.brokenBy !== undefined && (options.retries ?? 0) > 0) throw endedBroken(top.brokenBy)
     return { result, callbacks: [] }
   }
   try {
@@ -179,8 +181,8 @@ async function nested<T>(
       throw e
     }
     if (frame.broken) {
+      // As Django: the savepoint is rolled back silently and the enclosing block goes on.
       await rollbackTo(frame, name, frame.brokenBy)
-      if (frame.brokenBy !== undefined) throw endedBroken(frame.brokenBy)
       return result
     }
     try {
@@ -293,7 +295,7 @@ export function brokenError(frame?: TransactionFrame): TransactionManagementErro
 
 function endedBroken(cause: unknown): TransactionManagementError {
   return new TransactionManagementError(
-    "The 'atomic' block went on after an error inside it and was rolled back. Let the error propagate, or catch it around a nested atomic() block.",
+    "The 'atomic' block went on after an error inside it and was rolled back; it is retried. Let the error propagate, or catch it around a nested atomic() block.",
     { cause },
   )
 }
