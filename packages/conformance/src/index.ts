@@ -22,6 +22,7 @@ import { managerSuite } from './suites/managers.js'
 import { signalSuite } from './suites/signals.js'
 import { methodSuite } from './suites/methods.js'
 import { migrationSuite } from './suites/migrations.js'
+import { migrationHistorySuite } from './suites/migrations-history.js'
 import { querySetSuite } from './suites/querysets.js'
 import { relationSuite } from './suites/relations.js'
 import { typeSuite } from './suites/types.js'
@@ -68,6 +69,7 @@ export function runConformance(target: ConformanceTarget): void {
     rowLockSuite(ctx)
     transactionLoadSuite(ctx)
     migrationSuite(ctx)
+    migrationHistorySuite(ctx)
     iteratorSuite(ctx)
     bulkSuite(ctx)
     explainSuite(ctx)

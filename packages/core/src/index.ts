@@ -62,6 +62,7 @@ export {
   type ModelClassLike,
   ModelMeta,
   type ModelOptions,
+  ModelScope,
   type IncomingRelation,
   onResolved,
   type ReverseRelation,

@@ -28,6 +28,11 @@ export interface ModelOptions {
   verboseName?: string
   verboseNamePlural?: string
   getLatestBy?: string | readonly string[]
+  /**
+   * Keeps the model out of the global registry: it is registered in this scope and its relations
+   * resolve among the scope's models (the historical models of a migration).
+   */
+  scope?: ModelScope
 }
 
 /** A relation seen from its target: `post.commentSet`, `filter({ comment__author })`. */
@@ -77,6 +82,33 @@ export function getModel(name: string): ModelMeta | undefined {
 /** Every registered model, in definition order. */
 export function allModels(): ModelMeta[] {
   return [...new Set(REGISTRY.values())].filter((m) => !m.abstract)
+}
+
+/**
+ * A set of models kept apart from the global registry, whose relations resolve among themselves
+ * (`model(name, fields, { scope })`): migrations build the models of a past state in one.
+ */
+export class ModelScope {
+  readonly #models = new Map<string, ModelMeta>()
+  /** Bumped when a model joins, so its models resolve again. */
+  generation = 0
+
+  /** Finds a model of this scope by name (`'Post'` or `'app.Post'`). */
+  get(name: string): ModelMeta | undefined {
+    return this.#models.get(name) ?? this.#models.get(name.split('.').pop()!)
+  }
+
+  /** Every model of this scope, in definition order. */
+  all(): ModelMeta[] {
+    return [...new Set(this.#models.values())].filter((m) => !m.abstract)
+  }
+
+  /** Adds a model (called by `ModelMeta`'s constructor). */
+  add(meta: ModelMeta): void {
+    this.#models.set(meta.name, meta)
+    this.#models.set(`${meta.app}.${meta.name}`, meta)
+    this.generation++
+  }
 }
 
 /** Everything Strata knows about a model: fields, table, options and relations. */
@@ -132,7 +164,9 @@ export class ModelMeta {
         return `${self.name}.MultipleObjectsReturned`
       }
     }
-    if (!this.abstract) {
+    if (options.scope) {
+      if (!this.abstract) options.scope.add(this)
+    } else if (!this.abstract) {
       REGISTRY.set(name, this)
       REGISTRY.set(`${this.app}.${name}`, this)
       generation++
@@ -229,6 +263,11 @@ export class ModelMeta {
 
   /** Resolves relation targets and reverse relations against the registry (cached). */
   resolve(): void {
+    const scope = this.options.scope
+    if (scope) {
+      if (this.#resolvedAt !== scope.generation) resolveModels(() => scope.all(), (n) => scope.get(n), scope)
+      return
+    }
     if (this.#resolvedAt === generation) return
     resolveAll()
   }
@@ -268,7 +307,7 @@ export class ModelMeta {
     this.#reverse = new Map()
     this.#accessors = new Map()
     this.#incoming = []
-    this.#resolvedAt = generation
+    this.#resolvedAt = this.options.scope ? this.options.scope.generation : generation
   }
 }
 
@@ -289,12 +328,17 @@ export function onResolved(fn: (models: readonly ModelMeta[]) => void): void {
 
 /** Resolves every registered model's relations; throws a clear error for unknown targets. */
 export function resolveAll(): void {
-  const metas = allModels()
+  resolveModels(allModels, getModel)
+}
+
+/** Resolves the relations of the models `list()` gives, finding targets with `lookup`. */
+function resolveModels(list: () => ModelMeta[], lookup: (name: string) => ModelMeta | undefined, scope?: ModelScope): void {
+  const metas = list()
   for (const m of metas) m.resetReverse()
   for (const m of metas) {
     for (const field of m.fields) {
       if (!(field instanceof RelatedField)) continue
-      const target = field.to === 'self' ? m : resolveTarget(field.to, getModel)
+      const target = field.to === 'self' ? m : resolveTarget(field.to, lookup)
       if (!target)
         throw new FieldError(
           `${m.name}.${field.name} points at ${typeof field.to === 'string' ? JSON.stringify(field.to) : 'a model'} which is not defined. Known models: ${metas.map((x) => x.name).join(', ')}`,
@@ -302,12 +346,13 @@ export function resolveAll(): void {
         )
       field.target = target
       if (field instanceof ManyToManyField) {
-        if (field.customThrough) useThrough(m, field)
-        else if (!field.through) makeThrough(m, field)
+        if (field.customThrough) useThrough(m, field, lookup)
+        else if (!field.through) makeThrough(m, field, scope)
       }
     }
   }
-  const all = allModels()
+  const all = list()
+  if (scope) for (const m of all) m.resetReverse()
   for (const m of all) {
     for (const field of m.fields) {
       if (field instanceof ForeignKey && field.target) field.target.addIncoming({ field, model: m })
@@ -326,7 +371,7 @@ export function resolveAll(): void {
   for (const hook of RESOLVE_HOOKS) hook(all)
 }
 
-function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
+function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>, scope?: ModelScope): void {
   const target = field.target
   const self = source === target
   const from = self ? `from${source.name}` : lowerFirst(source.name)
@@ -339,7 +384,7 @@ function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
       [from]: new ForeignKey('foreignKey', source.name, { onDelete: 'CASCADE', relatedName: '+', dbConstraint }),
       [to]: new ForeignKey('foreignKey', target.name, { onDelete: 'CASCADE', relatedName: '+', dbConstraint }),
     },
-    { app: source.app, dbTable: field.options.dbTable ?? `${source.dbTable}_${snakeCase(field.name)}`, uniqueTogether: [[from, to]] },
+    { app: source.app, dbTable: field.options.dbTable ?? `${source.dbTable}_${snakeCase(field.name)}`, uniqueTogether: [[from, to]], ...(scope ? { scope } : {}) },
   )
   through.autoCreated = true
   field.through = through
@@ -350,15 +395,15 @@ function makeThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
 }
 
 /** Checks a user-declared join model (`through`) and picks its two foreign keys, as Django does. */
-function useThrough(source: ModelMeta, field: ManyToManyField<unknown>): void {
+function useThrough(source: ModelMeta, field: ManyToManyField<unknown>, lookup: (name: string) => ModelMeta | undefined): void {
   const label = `${source.name}.${field.name}`
   const err = (msg: string) => new FieldError(`${label}: ${msg}`, { model: source.name, field: field.name })
-  const through = resolveTarget(field.options.through!, getModel)
+  const through = resolveTarget(field.options.through!, lookup)
   const written = field.options.through
   if (!through) throw err(`the join model ${typeof written === 'string' ? JSON.stringify(written) : 'given as through'} is not defined`)
   const target = field.target
   const fks = through.fields.filter((f): f is ForeignKey<unknown, boolean, boolean> => f instanceof ForeignKey)
-  const pointsAt = (fk: ForeignKey<unknown, boolean, boolean>, m: ModelMeta) => (fk.to === 'self' ? through : resolveTarget(fk.to, getModel)) === m
+  const pointsAt = (fk: ForeignKey<unknown, boolean, boolean>, m: ModelMeta) => (fk.to === 'self' ? through : resolveTarget(fk.to, lookup)) === m
   let src: ForeignKey<unknown, boolean, boolean> | undefined
   let dst: ForeignKey<unknown, boolean, boolean> | undefined
   const names = field.options.throughFields

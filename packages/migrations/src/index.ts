@@ -37,7 +37,8 @@ export {
   sqlMigrate,
   type SqlMigrateOptions,
 } from './executor.js'
-export type { HistoricalRow, HistoricalTable, RunCodeContext } from './run-code.js'
+export type { HistoricalModels, RunCodeContext } from './run-code.js'
+export { type HistoricalInstance, type HistoricalModelClass, historicalClasses } from './historical-classes.js'
 export { Code, fingerprint, quote, toSource } from './serialize.js'
 export { Autodetector, suggestName } from './autodetector.js'
 export { HintQuestioner, parseDefaultValue, parseRenames, type QuestionHints, type Questioner } from './questioner.js'

@@ -263,8 +263,8 @@ export function migrationSuite(ctx: ConformanceContext): void {
               addField({ model: 'MgAuthor', name: 'shout', field: f.char({ maxLength: 40, default: '' }) }),
               runCode(
                 async ({ models }) => {
-                  const authors = models.get('MgAuthor')
-                  for (const a of await authors.all()) await authors.update(a.id, { shout: String(a.name).toUpperCase() })
+                  const Author = models.get('MgAuthor')
+                  for (const a of await Author.objects.all()) await Author.objects.filter({ pk: a.pk }).update({ shout: String(a.name).toUpperCase() })
                 },
                 async () => {},
               ),

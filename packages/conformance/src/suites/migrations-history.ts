@@ -1,0 +1,124 @@
+import { f, FieldError, getModel } from '@strata/core'
+import { addField, createModel, type Migration, migrate, MigrationError, MigrationSet, migration, renameField, runCode, schemaEditorFor } from '@strata/migrations'
+import { sql } from '@strata/query'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ConformanceContext } from '../context.js'
+
+type Row = Record<string, unknown>
+
+const rows = (ctx: ConformanceContext, table: string) => ctx.db.raw<Row>(sql`select * from ${sql.table(table)} order by ${sql.id('id')}`)
+
+function history(...migs: [string, Migration][]): MigrationSet {
+  return new MigrationSet(new Map(migs))
+}
+
+const initial = () =>
+  migration({
+    operations: [
+      createModel({ name: 'MhWriter', fields: { id: f.auto(), name: f.char({ maxLength: 20 }) } }),
+      createModel({
+        name: 'MhNote',
+        fields: { id: f.auto(), title: f.char({ maxLength: 30 }), writer: f.foreignKey('MhWriter', { onDelete: 'CASCADE' }), stars: f.integer({ default: 0 }) },
+      }),
+    ],
+  })
+
+/** Data migrations: `runCode` gets real model classes as of its migration, on the migration's connection. */
+export function migrationHistorySuite(ctx: ConformanceContext): void {
+  describe('migrations: historical models in runCode', () => {
+    afterEach(async () => {
+      const editor = schemaEditorFor(ctx.db.engine())
+      for (let pass = 0; pass < 5; pass++) {
+        const tables = (await editor.tableNames()).filter((t) => t.startsWith('mh_'))
+        if (tables.length === 0) break
+        for (const t of tables) await ctx.db.raw(sql`drop table ${sql.table(t)}`).catch(() => undefined)
+      }
+      if ((await editor.tableNames()).includes('strata_migrations')) await ctx.db.raw(sql`delete from strata_migrations`)
+    })
+
+    it('QuerySets, create, bulkCreate, relations and iteration on the models of that migration, a later rename not yet applied', async () => {
+      const seen: Row = {}
+      const set = history(
+        ['0001_initial', initial()],
+        [
+          '0002_data',
+          migration({
+            dependencies: ['0001_initial'],
+            operations: [
+              runCode(
+                async ({ models }) => {
+                  const Writer = models.get('MhWriter')
+                  const Note = models.get('MhNote')
+                  seen.names = models.names
+                  const ann = await Writer.objects.create({ name: 'Ann' })
+                  const bob = new Writer({ name: 'Bob' })
+                  await bob.save()
+                  await Note.objects.bulkCreate([
+                    new Note({ title: 'x-one', writer: ann }),
+                    new Note({ title: 'x-two', writerId: bob.pk }),
+                    new Note({ title: 'keep', writer: ann }),
+                  ])
+                  seen.updated = await Note.objects.filter({ title__startswith: 'x-' }).update({ stars: 5 })
+                  const titles: string[] = []
+                  for await (const n of Note.objects.selectRelated('writer' as never).orderBy('title')) titles.push(`${n.title}/${(n.writer as Row).name}`)
+                  seen.titles = titles
+                  seen.annNotes = await Note.objects.filter({ writer__name: 'Ann' }).count()
+                  seen.reverse = await Writer.objects.filter({ mhnote__title: 'keep' }).valuesList('name' as never, { flat: true })
+                  expect(() => Note.objects.filter({ headline: 'x' })).toThrow(FieldError)
+                  expect(() => models.get('MhNope')).toThrow(MigrationError)
+                },
+                async ({ models }) => {
+                  await models.get('MhNote').objects.all().delete()
+                  await models.get('MhWriter').objects.all().delete()
+                },
+              ),
+            ],
+          }),
+        ],
+        ['0003_headline', migration({ dependencies: ['0002_data'], operations: [renameField({ model: 'MhNote', oldName: 'title', newName: 'headline' })] })],
+      )
+      await migrate(ctx.db, set)
+      expect(seen).toEqual({
+        names: ['MhNote', 'MhWriter'],
+        updated: 2,
+        titles: ['keep/Ann', 'x-one/Ann', 'x-two/Bob'],
+        annNotes: 2,
+        reverse: ['Ann'],
+      })
+      expect((await rows(ctx, 'mh_note')).map((r) => [r.headline, Number(r.stars)])).toEqual([
+        ['x-one', 5],
+        ['x-two', 5],
+        ['keep', 0],
+      ])
+      // Historical classes never enter the global registry.
+      expect(getModel('MhNote')).toBeUndefined()
+      await migrate(ctx.db, set, { target: '0001_initial' })
+      expect(await rows(ctx, 'mh_note')).toEqual([])
+      expect(await rows(ctx, 'mh_writer')).toEqual([])
+    })
+
+    it('a field added later is not there yet, and one added earlier is, with its default', async () => {
+      const counts: number[] = []
+      const set = history(
+        ['0001_initial', initial()],
+        ['0002_rank', migration({ dependencies: ['0001_initial'], operations: [addField({ model: 'MhWriter', name: 'rank', field: f.integer({ default: 7 }) })] })],
+        [
+          '0003_data',
+          migration({
+            dependencies: ['0002_rank'],
+            operations: [
+              runCode(async ({ models }) => {
+                const Writer = models.get('MhWriter')
+                const w = await Writer.objects.create({ name: 'Cy' })
+                counts.push(Number(w.rank))
+                counts.push(await Writer.objects.filter({ rank: 7 }).count())
+              }),
+            ],
+          }),
+        ],
+      )
+      await migrate(ctx.db, set)
+      expect(counts).toEqual([7, 1])
+    })
+  })
+}
