@@ -4,6 +4,7 @@ import type { ModelMeta } from '@strata/core'
 import {
   HintQuestioner,
   type MigrationSet,
+  makeMergeMigration,
   makeMigrations,
   migrate,
   parseDefaultValue,
@@ -83,11 +84,12 @@ function rel(ctx: CommandContext, file: string): string {
 /** `strata makemigrations`. */
 export const makemigrationsCommand: Command = {
   name: 'makemigrations',
-  usage: 'strata makemigrations [--name NAME] [--empty] [--dry-run] [--check] [--no-input] [--yes] [--rename Model.old=Model.new] [--default Model.field=value]',
+  usage: 'strata makemigrations [--name NAME] [--empty] [--merge] [--dry-run] [--check] [--no-input] [--yes] [--rename Model.old=Model.new] [--default Model.field=value]',
   summary: 'Write a new migration for the changes in the models.',
   options: [
     { name: 'name', value: 'one', help: 'The name after the number (default: made from the changes).' },
     { name: 'empty', help: 'Write a migration with no operations, to fill by hand (runSQL, runCode).' },
+    { name: 'merge', help: 'When branches of the history conflict (several leaves), write a migration that depends on all of them.' },
     { name: 'dry-run', help: 'Show the migration without writing it.' },
     { name: 'check', help: 'Exit with code 1 if the models have changes without a migration; write nothing.' },
     { name: 'no-input', help: 'Ask nothing; a question no hint answers is an error (exit code 3).' },
@@ -97,6 +99,7 @@ export const makemigrationsCommand: Command = {
   ],
   async run(ctx) {
     const { out, args } = ctx
+    if (args.flags.has('merge')) return merge(ctx)
     const q = questioner(ctx)
     try {
       const made = await makeMigrations({
@@ -129,15 +132,41 @@ export const makemigrationsCommand: Command = {
   },
 }
 
+/** `makemigrations --merge`: one migration depending on every leaf. */
+async function merge(ctx: CommandContext): Promise<number> {
+  const { out, args } = ctx
+  const made = makeMergeMigration(await migrations(ctx), { name: args.values.get('name')?.[0], dir: ctx.config.migrationsDir })
+  if (!made) {
+    out.line('No conflicts detected to merge.')
+    return 0
+  }
+  out.line(out.title('Merging branches:'))
+  for (const [leaf, branch] of made.branches) {
+    out.line(`  Branch ${leaf}`)
+    for (const name of branch) out.line(`    - ${name}`)
+  }
+  const dry = args.flags.has('dry-run') || args.flags.has('check')
+  out.line(`${dry ? 'Merge migration (not written)' : 'Created new merge migration'} ${rel(ctx, made.file)}`)
+  if (args.flags.has('check')) return 1
+  if (dry) {
+    out.line()
+    out.line(made.source)
+    return 0
+  }
+  await saveMigration(made)
+  return 0
+}
+
 /** `strata migrate`. */
 export const migrateCommand: Command = {
   name: 'migrate',
-  usage: 'strata migrate [target] [--fake] [--fake-initial] [--plan] [--database ALIAS]',
+  usage: 'strata migrate [target] [--fake] [--fake-initial] [--plan] [--check] [--database ALIAS]',
   summary: "Apply the migrations the database lacks, or go back to a target ('zero' unapplies all).",
   options: [
     { name: 'fake', help: 'Record the migrations as applied (or unapplied) without running their SQL.' },
     { name: 'fake-initial', help: 'Record an initial migration as applied when its tables exist already.' },
     { name: 'plan', help: 'Show what would run, and run nothing.' },
+    { name: 'check', help: 'Run nothing; exit with code 1 if there are migrations to run (with --plan: show them too).' },
     DATABASE,
   ],
   async run(ctx) {
@@ -146,6 +175,12 @@ export const migrateCommand: Command = {
     const set = await migrations(ctx)
     const target = args.positionals[0]
     return withDatabase(ctx, async (db) => {
+      if (args.flags.has('check') && !args.flags.has('plan')) {
+        const { plan } = await migrate(db, set, { target, planOnly: true })
+        if (plan.length === 0) return 0
+        out.line(`${plan.length} migration(s) to ${plan[0]!.backwards ? 'unapply' : 'apply'}: ${plan.map((s) => s.name).join(', ')}`)
+        return 1
+      }
       if (args.flags.has('plan')) {
         const { plan } = await migrate(db, set, { target, planOnly: true })
         out.line(out.title('Planned operations:'))
@@ -155,7 +190,7 @@ export const migrateCommand: Command = {
           const ops = step.backwards ? [...step.migration.operations].reverse() : step.migration.operations
           for (const op of ops) out.line(`    ${step.backwards ? 'Undo ' : ''}${op.describe()}${op.reversible || !step.backwards ? '' : out.notice(' (IRREVERSIBLE)')}`)
         }
-        return 0
+        return args.flags.has('check') && plan.length > 0 ? 1 : 0
       }
       out.line(out.title('Running migrations:'))
       let any = false
@@ -192,17 +227,19 @@ async function warnUnmigrated(ctx: CommandContext, set: MigrationSet): Promise<v
 /** `strata showmigrations`. */
 export const showmigrationsCommand: Command = {
   name: 'showmigrations',
-  usage: 'strata showmigrations [--database ALIAS]',
+  usage: 'strata showmigrations [--plan] [--database ALIAS]',
   summary: 'List the migrations, [X] where the database has applied them.',
-  options: [DATABASE],
+  options: [{ name: 'plan', help: 'List them in the order migrate applies them, each with its dependencies.' }, DATABASE],
   async run(ctx) {
     const set = await migrations(ctx)
+    const plan = ctx.args.flags.has('plan')
     return withDatabase(ctx, async (db) => {
       const list = await showMigrations(db, set)
       if (list.length === 0) ctx.out.line(`(no migrations in ${rel(ctx, ctx.config.migrationsDir)})`)
       for (const m of list) {
         const mark = m.applied ? ctx.out.ok('[X]') : '[ ]'
-        ctx.out.line(` ${mark} ${m.name}${m.replaces ? ctx.out.dim(` (squashes ${m.replaces})`) : ''}`)
+        const deps = plan && m.dependencies.length ? ctx.out.dim(` ... (${m.dependencies.join(', ')})`) : ''
+        ctx.out.line(` ${mark} ${m.name}${m.replaces ? ctx.out.dim(` (squashes ${m.replaces})`) : ''}${deps}`)
       }
       return 0
     })

@@ -183,6 +183,38 @@ describe.each(list)('strata on $name', (target) => {
     expect(ok(await p.run('makemigrations', '--check')).stdout).toContain('No changes detected.')
   })
 
+  it('merges conflicting branches; --check and --plan of makemigrations, migrate and showmigrations', async () => {
+    const p = await project('merge')
+    ok(await p.run('makemigrations'))
+    ok(await p.run('migrate'))
+    expect(ok(await p.run('migrate', '--check')).stdout).toBe('')
+    const branch = (field: string, model: string) =>
+      `import { f } from '@strata/core'\nimport { addField, migration } from '@strata/migrations'\n\nexport default migration({\n  dependencies: ['0001_initial'],\n  operations: [addField({ model: '${model}', name: '${field}', field: f.integer({ null: true }) })],\n})\n`
+    await p.write('0002_a.ts', branch('rank', 'Tag'))
+    await p.write('0002_b.ts', branch('score', 'Author'))
+    const refused = await p.run('migrate')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("Run 'strata makemigrations --merge'")
+    expect((await p.run('makemigrations', '--no-input')).stderr).toContain('makemigrations --merge')
+    const merged = ok(await p.run('makemigrations', '--merge'))
+    expect(merged.stdout).toContain('Branch 0002_a')
+    expect(await p.files()).toEqual(['0001_initial.ts', '0002_a.ts', '0002_b.ts', '0003_merge_0002_a_0002_b.ts'])
+    expect(await p.read('0003_merge_0002_a_0002_b.ts')).toContain("dependencies: ['0002_a', '0002_b']")
+    const pending = await p.run('migrate', '--check')
+    expect(pending.code).toBe(1)
+    expect(pending.stdout).toContain('3 migration(s) to apply')
+    expect(ok(await p.run('migrate', '--plan')).stdout).toContain('0003_merge_0002_a_0002_b')
+    expect(ok(await p.run('showmigrations', '--plan')).stdout).toContain('[ ] 0003_merge_0002_a_0002_b ... (0002_a, 0002_b)')
+    ok(await p.run('migrate'))
+    expect((await p.run('migrate', '--check')).code).toBe(0)
+    expect(ok(await p.run('makemigrations', '--merge')).stdout).toContain('No conflicts detected to merge.')
+    // The models lack the two fields the branches added: --check exits 1 and writes nothing.
+    const check = await p.run('makemigrations', '--check', '--no-input')
+    expect(check.code).toBe(1)
+    expect(check.stdout).toContain('Remove field')
+    expect(await p.files()).toHaveLength(4)
+  })
+
   it('reads an existing database back as model code', async () => {
     const p = await project('inspect')
     ok(await p.run('makemigrations'))

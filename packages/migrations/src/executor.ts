@@ -79,6 +79,7 @@ export async function migrate(db: Database, set: MigrationSet, options: MigrateO
     if (!options.planOnly) await recorder.ensureTable()
     const { graph, applied } = set.graph(new Set((await recorder.applied()).map((r) => r.name)))
     graph.checkConsistency(applied)
+    graph.leaf()
     const plan = graph.plan(resolveTarget(graph, options.target), applied)
     if (options.planOnly) return { plan, done: [] }
     const done: string[] = []
@@ -213,6 +214,8 @@ export interface MigrationStatus {
   readonly appliedAt: Date | null
   /** For a squashed migration: how many of the migrations it replaces are applied. */
   readonly replaces: number
+  /** The migrations it depends on. */
+  readonly dependencies: readonly string[]
 }
 
 /** Every migration in order, with whether the database has applied it. */
@@ -226,5 +229,6 @@ export async function showMigrations(db: Database, set: MigrationSet, options: {
     applied: applied.has(name),
     appliedAt: at.get(name) ?? null,
     replaces: graph.nodes.get(name)!.replaces.length,
+    dependencies: graph.parents(name),
   }))
 }

@@ -97,7 +97,9 @@ export class MigrationGraph {
   leaf(): string | null {
     const leaves = this.leaves()
     if (leaves.length > 1)
-      throw new MigrationConflictError(`Conflicting migrations: ${leaves.join(' and ')} are both leaves of the history. Make one depend on the other (edit its dependencies), then run again.`)
+      throw new MigrationConflictError(
+        `Conflicting migrations: ${leaves.join(' and ')} are all leaves of the history (branches made independently). Run 'strata makemigrations --merge' to add a migration that depends on them (or makeMergeMigration()).`,
+      )
     return leaves[0] ?? null
   }
 

@@ -79,6 +79,32 @@ export async function makeMigrations(options: MakeMigrationsOptions): Promise<Ne
   return { name, file: join(dir, `${name}.ts`), dependencies, operations, replaces: [], source: writeMigration({ dependencies, operations }) }
 }
 
+/** A merge migration and, per leaf it merges, the migrations of that branch (after the common ancestors). */
+export interface MergeMigration extends NewMigration {
+  readonly branches: ReadonlyMap<string, readonly string[]>
+}
+
+/**
+ * When the history has several leaves (branches made independently), makes a migration with no
+ * operations that depends on every leaf (Django's `makemigrations --merge`); null when there is
+ * one leaf or none. Nothing is written; `saveMigration` writes it.
+ */
+export function makeMergeMigration(set: MigrationSet, options: { name?: string; dir?: string } = {}): MergeMigration | null {
+  const { graph } = set.graph()
+  const leaves = graph.leaves()
+  if (leaves.length < 2) return null
+  const lines = leaves.map((l) => graph.ancestors(l))
+  const common = new Set(lines[0]!.filter((n) => lines.every((line) => line.includes(n))))
+  const branches = new Map(leaves.map((l, i) => [l, lines[i]!.filter((n) => !common.has(n))]))
+  const joined = `merge_${leaves.join('_')}`
+  const suffix = options.name ? checkName(options.name) : joined.length <= 53 ? joined : `merge_${new Date().toISOString().slice(0, 16).replace(/\D/g, '').replace(/^(\d{8})/, '$1_')}`
+  const name = `${nextNumber(set)}_${suffix}`
+  const dependencies = leaves
+  migration({ dependencies, operations: [] })
+  const dir = resolve(options.dir ?? set.dir ?? 'migrations')
+  return { name, file: join(dir, `${name}.ts`), dependencies, operations: [], replaces: [], source: writeMigration({ dependencies, operations: [] }), branches }
+}
+
 /** Writes a new migration's file (making the directory if needed). */
 export async function saveMigration(made: NewMigration): Promise<void> {
   await mkdir(join(made.file, '..'), { recursive: true })
