@@ -14,6 +14,7 @@ import {
   RemoveConstraint,
   RemoveField,
   RemoveIndex,
+  RenameIndex,
   RenameField,
   RenameModel,
 } from './operations/index.js'
@@ -143,9 +144,18 @@ export class Autodetector {
       const keep = groups(now).filter((g) => wanted.has(fingerprint(g)))
       if (keep.length !== groups(now).length) this.#emit(new AlterUniqueTogether({ name, uniqueTogether: keep }))
       const wantIdx = byName<IndexSpec>(want.indexes)
-      for (const [idxName, idx] of byName<IndexSpec>(now.indexes)) {
+      const haveIdx = byName<IndexSpec>(now.indexes)
+      // A named index that went, and a new named one just like it but for the name: a rename.
+      const unnamed = (i: IndexSpec) => fingerprint({ ...i, name: undefined })
+      const renamed = new Set<string>()
+      for (const [idxName, idx] of haveIdx) {
         const w = wantIdx.get(idxName)
-        if (!w || fingerprint(w) !== fingerprint(idx)) this.#emit(new RemoveIndex({ model: name, name: idxName }))
+        if (w && fingerprint(w) === fingerprint(idx)) continue
+        const to = !w && idx.name ? [...wantIdx.values()].find((x) => x.name && !haveIdx.has(x.name) && !renamed.has(x.name) && unnamed(x) === unnamed(idx)) : undefined
+        if (to?.name) {
+          renamed.add(to.name)
+          this.#emit(new RenameIndex({ model: name, oldName: idxName, newName: to.name }))
+        } else this.#emit(new RemoveIndex({ model: name, name: idxName }))
       }
       const wantCons = byName<ConstraintSpec>(want.constraints)
       for (const [cName, c] of byName<ConstraintSpec>(now.constraints)) {

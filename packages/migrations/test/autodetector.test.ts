@@ -110,6 +110,17 @@ describe('makemigrations', () => {
     expect(await make(dir, [A2.meta, B2.meta])).toBeNull()
   })
 
+  it('emits renameIndex for a named index whose name alone changed, and writes it', async () => {
+    const dir = await scratch()
+    class I1 extends model('AdIdx', { a: f.integer(), b: f.integer() }, { indexes: [{ name: 'adidx_a', fields: ['a', '-b'] }, { name: 'adidx_b', fields: ['b'] }] }) {}
+    await make(dir, [I1.meta])
+    class I2 extends model('AdIdx', { a: f.integer(), b: f.integer() }, { indexes: [{ name: 'adidx_a_b', fields: ['a', '-b'] }, { name: 'adidx_b2', fields: ['b'], unique: true }] }) {}
+    const made = await make(dir, [I2.meta])
+    expect(made!.ops).toEqual(['Rename index adidx_a on AdIdx to adidx_a_b', 'Remove index adidx_b from AdIdx', 'Create index adidx_b2 on b of model AdIdx'])
+    expect(made!.source).toContain("renameIndex({ model: 'AdIdx', oldName: 'adidx_a', newName: 'adidx_a_b' })")
+    expect(await make(dir, [I2.meta])).toBeNull()
+  })
+
   it('asks for a one-off default for a NOT NULL field added to a model that may have rows', async () => {
     const dir = await scratch()
     class C1 extends model('AdNn', { a: f.integer() }) {}

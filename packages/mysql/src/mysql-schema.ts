@@ -1,5 +1,5 @@
-import { type ConstraintSpec, type Field, NotSupportedError, OperationalError } from '@strata/core'
-import { type ColumnInfo, type ConstraintInfo, DatabaseSchemaEditor, type SchemaModel } from '@strata/query'
+import { type ConstraintSpec, type Field, type IndexSpec, NotSupportedError, OperationalError } from '@strata/core'
+import { type ColumnInfo, type ConstraintInfo, DatabaseSchemaEditor, indexName, type SchemaModel } from '@strata/query'
 import { type RawBuilder, sql } from 'kysely'
 
 const LOCK_NAME = 'strata_migrations'
@@ -83,6 +83,11 @@ export class MysqlSchemaEditor extends DatabaseSchemaEditor {
     if (c.condition !== undefined)
       throw new NotSupportedError(`${model.name}: the unique constraint ${c.name} has a condition; ${this.engine.dialect.features.gaps.partialIndexes ?? 'this database has no partial indexes'}`, { model: model.name })
     return super.uniqueConstraintSql(model, c)
+  }
+
+  /** `ALTER TABLE ... RENAME INDEX` (MySQL 5.7+, MariaDB 10.5.2+). */
+  override async renameIndex(model: SchemaModel, from: IndexSpec, to: IndexSpec): Promise<void> {
+    await this.execute(sql`alter table ${sql.table(model.dbTable)} rename index ${sql.id(indexName(model, from))} to ${sql.id(indexName(model, to))}`)
   }
 
   override dropIndexSql(table: string, name: string): RawBuilder<unknown> {

@@ -235,6 +235,11 @@ export class DatabaseSchemaEditor extends SchemaEditor {
     await this.execute(this.dropIndexSql(model.dbTable, indexName(model, index)))
   }
 
+  /** Renames one of the model's `indexes` (`ALTER INDEX ... RENAME TO`). */
+  async renameIndex(model: SchemaModel, from: IndexSpec, to: IndexSpec): Promise<void> {
+    await this.execute(sql`alter index ${sql.id(indexName(model, from))} rename to ${sql.id(indexName(model, to))}`)
+  }
+
   /** Adds a unique or check constraint. */
   async addConstraint(model: SchemaModel, constraint: ConstraintSpec): Promise<void> {
     if (constraint.kind === 'unique') return this.execute(this.uniqueConstraintSql(model, constraint))

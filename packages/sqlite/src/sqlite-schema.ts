@@ -1,4 +1,4 @@
-import { type ConstraintSpec, type Field, ForeignKey, ForeignKeyViolation, ManyToManyField } from '@strata/core'
+import { type ConstraintSpec, type Field, ForeignKey, ForeignKeyViolation, type IndexSpec, ManyToManyField } from '@strata/core'
 import {
   type ColumnInfo,
   type ConstraintInfo,
@@ -166,6 +166,12 @@ export class SqliteSchemaEditor extends DatabaseSchemaEditor {
       renames: new Map([[newField.column, oldField.column]]),
       fills: value && oldField.nullable ? new Map([[newField.column, value]]) : undefined,
     })
+  }
+
+  /** SQLite cannot rename an index: it is dropped and made again under the new name. */
+  override async renameIndex(model: SchemaModel, from: IndexSpec, to: IndexSpec): Promise<void> {
+    await this.removeIndex(model, from)
+    await this.addIndex(model, to)
   }
 
   override async addConstraint(model: SchemaModel, constraint: ConstraintSpec): Promise<void> {

@@ -1,5 +1,21 @@
 import { f, FieldError, getModel } from '@strata/core'
-import { addField, createModel, type Migration, migrate, MigrationError, MigrationSet, migration, renameField, runCode, schemaEditorFor } from '@strata/migrations'
+import {
+  addField,
+  addIndex,
+  createModel,
+  type Migration,
+  migrate,
+  MigrationError,
+  MigrationSet,
+  migration,
+  noop,
+  renameField,
+  renameIndex,
+  runCode,
+  runSQL,
+  schemaEditorFor,
+  separateDatabaseAndState,
+} from '@strata/migrations'
 import { sql } from '@strata/query'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConformanceContext } from '../context.js'
@@ -119,6 +135,62 @@ export function migrationHistorySuite(ctx: ConformanceContext): void {
       )
       await migrate(ctx.db, set)
       expect(counts).toEqual([7, 1])
+    })
+
+    it('renameIndex renames in place and back', async () => {
+      const editor = schemaEditorFor(ctx.db.engine())
+      const names = async () => (await editor.constraints('mh_note')).filter((c) => c.name.startsWith('mh_note_t')).map((c) => c.name).sort()
+      const set = history(
+        ['0001_initial', initial()],
+        ['0002_idx', migration({ dependencies: ['0001_initial'], operations: [addIndex({ model: 'MhNote', index: { name: 'mh_note_title', fields: ['title', '-stars'] } })] })],
+        ['0003_rename', migration({ dependencies: ['0002_idx'], operations: [renameIndex({ model: 'MhNote', oldName: 'mh_note_title', newName: 'mh_note_ttl' })] })],
+      )
+      await migrate(ctx.db, set)
+      expect(await names()).toEqual(['mh_note_ttl'])
+      await migrate(ctx.db, set, { target: '0002_idx' })
+      expect(await names()).toEqual(['mh_note_title'])
+      expect(() => renameIndex({ model: 'MhNote', oldName: 'x', newName: 'y; drop table mh_note' })).toThrow(MigrationError)
+    })
+
+    it('separateDatabaseAndState: the database runs one list, the state follows the other', async () => {
+      const seen: unknown[] = []
+      const set = history(
+        ['0001_initial', initial()],
+        [
+          '0002_split',
+          migration({
+            dependencies: ['0001_initial'],
+            operations: [
+              separateDatabaseAndState({
+                databaseOperations: [
+                  runSQL('alter table mh_writer add column nick varchar(10) null', 'alter table mh_writer drop column nick'),
+                  createModel({ name: 'MhLog', fields: { id: f.auto(), line: f.text() } }),
+                ],
+                stateOperations: [addField({ model: 'MhWriter', name: 'nick', field: f.char({ maxLength: 10, null: true }) })],
+              }),
+            ],
+          }),
+        ],
+        [
+          '0003_use',
+          migration({
+            dependencies: ['0002_split'],
+            operations: [
+              runCode(async ({ models }) => {
+                const w = await models.get('MhWriter').objects.create({ name: 'Di', nick: 'dd' })
+                seen.push(w.nick, models.names)
+              }, noop),
+            ],
+          }),
+        ],
+      )
+      await migrate(ctx.db, set)
+      expect(seen).toEqual(['dd', ['MhNote', 'MhWriter']])
+      const editor = schemaEditorFor(ctx.db.engine())
+      expect(await editor.tableNames()).toContain('mh_log')
+      await migrate(ctx.db, set, { target: '0001_initial' })
+      expect(await editor.tableNames()).not.toContain('mh_log')
+      expect((await editor.columns('mh_writer')).map((c) => c.name)).not.toContain('nick')
     })
   })
 }

@@ -1,15 +1,16 @@
 import type { ConstraintSpec, IndexSpec } from '@strata/core'
 import type { ModelStateOptions } from '../deconstruct.js'
 import { type FieldArgs, AddField, AlterField, RemoveField, RenameField } from './fields.js'
-import { AddConstraint, AddIndex, RemoveConstraint, RemoveIndex } from './indexes.js'
+import { AddConstraint, AddIndex, RemoveConstraint, RemoveIndex, RenameIndex } from './indexes.js'
 import { AlterModelOptions, AlterModelTable, AlterUniqueTogether, CreateModel, type CreateModelArgs, DeleteModel, RenameModel } from './models.js'
-import { type RunCodeFunction, RunCode, RunSQL, type SqlStatements } from './special.js'
+import type { Operation } from './base.js'
+import { type RunCodeFunction, RunCode, RunSQL, SeparateDatabaseAndState, type SqlStatements } from './special.js'
 
 export { isOperation, Operation } from './base.js'
 export { AddField, AlterField, type FieldArgs, RemoveField, RenameField } from './fields.js'
-export { AddConstraint, AddIndex, RemoveConstraint, RemoveIndex } from './indexes.js'
+export { AddConstraint, AddIndex, RemoveConstraint, RemoveIndex, RenameIndex } from './indexes.js'
 export { AlterModelOptions, AlterModelTable, AlterUniqueTogether, CreateModel, type CreateModelArgs, DeleteModel, RenameModel } from './models.js'
-export { noop, RunCode, type RunCodeFunction, RunSQL, type SqlStatements } from './special.js'
+export { noop, RunCode, type RunCodeFunction, RunSQL, SeparateDatabaseAndState, type SqlStatements } from './special.js'
 
 /**
  * Creates a model's table.
@@ -74,6 +75,19 @@ export function removeIndex(args: { model: string; name: string }): RemoveIndex 
   return new RemoveIndex(args)
 }
 
+/** Renames a named index in place. @example renameIndex({ model: 'Post', oldName: 'post_title_idx', newName: 'post_headline_idx' }) */
+export function renameIndex(args: { model: string; oldName: string; newName: string }): RenameIndex {
+  return new RenameIndex(args)
+}
+
+/**
+ * Changes the state and the database differently (Django's `SeparateDatabaseAndState`).
+ * @example separateDatabaseAndState({ stateOperations: [deleteModel({ name: 'Legacy' })] })
+ */
+export function separateDatabaseAndState(args: { databaseOperations?: readonly Operation[]; stateOperations?: readonly Operation[] }): SeparateDatabaseAndState {
+  return new SeparateDatabaseAndState(args)
+}
+
 /** Adds a unique or check constraint. @example addConstraint({ model: 'Post', constraint: { kind: 'check', name: 'rating_positive', check: { rating__gte: 0 } } }) */
 export function addConstraint(args: { model: string; constraint: ConstraintSpec }): AddConstraint {
   return new AddConstraint(args)
@@ -91,7 +105,7 @@ export function runSQL(forward: SqlStatements, backward?: SqlStatements): RunSQL
 
 /**
  * Runs code with the historical models (a data migration).
- * @example runCode(async ({ models }) => { for (const p of await models.get('Post').all()) ... }, noop)
+ * @example runCode(async ({ models }) => { await models.get('Post').objects.filter({ slug: '' }).update({ slug: 'none' }) }, noop)
  */
 export function runCode(forward: RunCodeFunction, backward?: RunCodeFunction): RunCode {
   return new RunCode(forward, backward)

@@ -215,3 +215,59 @@ export class RemoveConstraint extends Operation {
     return name === this.model
   }
 }
+
+/** Renames one of a model's `indexes` (Django's `RenameIndex`); the index itself stays. */
+export class RenameIndex extends Operation {
+  readonly type = 'renameIndex'
+  readonly model: string
+  readonly oldName: string
+  readonly newName: string
+
+  constructor(args: { model: string; oldName: string; newName: string }) {
+    super()
+    if (typeof args?.model !== 'string') throw new MigrationError('renameIndex() needs { model, oldName, newName }')
+    checkName('renameIndex', args.oldName)
+    checkName('renameIndex', args.newName)
+    if (args.oldName === args.newName) throw new MigrationError(`renameIndex: the old and the new name are both ${args.oldName}`)
+    this.model = args.model
+    this.oldName = args.oldName
+    this.newName = args.newName
+  }
+
+  #find(state: ProjectState, name: string): IndexSpec & { name: string } {
+    const idx = indexesOf(state, this.model).find((i) => i.name === name)
+    if (!idx) throw new MigrationError(`renameIndex: ${this.model} has no index ${name}`, { model: this.model })
+    return idx as IndexSpec & { name: string }
+  }
+
+  stateForwards(state: ProjectState): void {
+    this.#find(state, this.oldName)
+    if (indexesOf(state, this.model).some((i) => i.name === this.newName)) throw new MigrationError(`renameIndex: ${this.model} already has an index ${this.newName}`, { model: this.model })
+    const m = state.get(this.model)
+    state.set({ ...m, options: { ...m.options, indexes: indexesOf(state, this.model).map((i) => (i.name === this.oldName ? { ...i, name: this.newName } : i)) } })
+  }
+
+  async databaseForwards(editor: DatabaseSchemaEditor, from: ProjectState, to: ProjectState): Promise<void> {
+    await editor.renameIndex(to.render(this.model), this.#find(from, this.oldName), this.#find(to, this.newName))
+  }
+
+  async databaseBackwards(editor: DatabaseSchemaEditor, from: ProjectState, to: ProjectState): Promise<void> {
+    await editor.renameIndex(to.render(this.model), this.#find(from, this.newName), this.#find(to, this.oldName))
+  }
+
+  describe(): string {
+    return `Rename index ${this.oldName} on ${this.model} to ${this.newName}`
+  }
+
+  get nameFragment(): string {
+    return `rename_${this.oldName.toLowerCase()}_${this.newName.toLowerCase()}`
+  }
+
+  toCode(): Code {
+    return new Code('renameIndex', [{ model: this.model, oldName: this.oldName, newName: this.newName }])
+  }
+
+  referencesModel(name: string): boolean {
+    return name === this.model
+  }
+}

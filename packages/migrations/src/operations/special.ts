@@ -4,7 +4,7 @@ import { IrreversibleError, MigrationError } from '../errors.js'
 import { type RunCodeContext, runCodeContext } from '../run-code.js'
 import { Code } from '../serialize.js'
 import type { ProjectState } from '../state.js'
-import { Operation } from './base.js'
+import { isOperation, Operation } from './base.js'
 
 /** SQL for `runSQL`: one statement or several, run in order. */
 export type SqlStatements = string | readonly string[]
@@ -123,3 +123,71 @@ export class RunCode extends Operation {
 
 /** A `runCode` backward step that does nothing (Django's `RunPython.noop`). */
 export const noop: RunCodeFunction = async () => {}
+
+/**
+ * Operations whose state and database effects differ (Django's `SeparateDatabaseAndState`): the
+ * state follows `stateOperations`, the database runs `databaseOperations`.
+ */
+export class SeparateDatabaseAndState extends Operation {
+  readonly type = 'separateDatabaseAndState'
+  readonly databaseOperations: readonly Operation[]
+  readonly stateOperations: readonly Operation[]
+
+  constructor(args: { databaseOperations?: readonly Operation[]; stateOperations?: readonly Operation[] }) {
+    super()
+    const db = args?.databaseOperations ?? []
+    const st = args?.stateOperations ?? []
+    if (!Array.isArray(db) || !Array.isArray(st) || ![...db, ...st].every((op) => isOperation(op)))
+      throw new MigrationError('separateDatabaseAndState() takes { databaseOperations?: [...], stateOperations?: [...] }, lists of operations')
+    this.databaseOperations = db
+    this.stateOperations = st
+  }
+
+  override get reversible(): boolean {
+    return this.databaseOperations.every((op) => op.reversible)
+  }
+
+  stateForwards(state: ProjectState): void {
+    for (const op of this.stateOperations) op.stateForwards(state)
+  }
+
+  async databaseForwards(editor: DatabaseSchemaEditor, from: ProjectState): Promise<void> {
+    let state = from
+    for (const op of this.databaseOperations) {
+      const next = state.clone()
+      op.stateForwards(next)
+      await op.databaseForwards(editor, state, next)
+      state = next
+    }
+  }
+
+  async databaseBackwards(editor: DatabaseSchemaEditor, _from: ProjectState, to: ProjectState): Promise<void> {
+    // The database operations ran from the state before this one: rebuild those states, then undo in reverse.
+    const states = [to]
+    for (const op of this.databaseOperations) {
+      const next = states[states.length - 1]!.clone()
+      op.stateForwards(next)
+      states.push(next)
+    }
+    for (let i = this.databaseOperations.length - 1; i >= 0; i--) await this.databaseOperations[i]!.databaseBackwards(editor, states[i + 1]!, states[i]!)
+  }
+
+  describe(): string {
+    return 'Custom state/database change combination'
+  }
+
+  get nameFragment(): null {
+    return null
+  }
+
+  toCode(): Code {
+    const args: Record<string, unknown> = {}
+    if (this.databaseOperations.length) args.databaseOperations = this.databaseOperations.map((op) => op.toCode())
+    if (this.stateOperations.length) args.stateOperations = this.stateOperations.map((op) => op.toCode())
+    return new Code('separateDatabaseAndState', [args])
+  }
+
+  referencesModel(name: string): boolean {
+    return [...this.databaseOperations, ...this.stateOperations].some((op) => op.referencesModel(name))
+  }
+}
