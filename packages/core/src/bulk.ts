@@ -133,7 +133,9 @@ export async function bulkCreate(
   // Each row binds one parameter per column; rows without a generated key bind all of them.
   const size = batchSizeFor(engine, meta.concreteFields.length, 0, batchSize)
   const parts = batches(rows, size, engine.maxQueryBytes)
-  await engine.atomic(async () => {
+  // One INSERT is atomic by itself; several run in a transaction, without a savepoint when nested (as Django).
+  const atomically = (fn: () => Promise<void>) => (parts.length === 1 ? fn() : engine.atomic(fn, { savepoint: false }))
+  await atomically(async () => {
     let i = 0
     for (const batch of parts) {
       const pks = await engine.insert(meta, batch, { ignoreConflicts: options.ignoreConflicts, updateConflicts })

@@ -75,8 +75,8 @@ export interface Engine {
   readonly maxQueryBytes?: number
   /** Compiles the SELECT without running it. */
   compile(state: QueryState): CompiledSql
-  /** Runs `fn` in a transaction (a savepoint when nested). */
-  atomic<T>(fn: () => Promise<T>): Promise<T>
+  /** Runs `fn` in a transaction (a savepoint when nested, unless `savepoint` is false). */
+  atomic<T>(fn: () => Promise<T>, options?: { savepoint?: boolean }): Promise<T>
 }
 
 const ENGINES = new Map<string, Engine>()

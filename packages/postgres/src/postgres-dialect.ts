@@ -1,12 +1,8 @@
 import { ConnectionError, NotSupportedError, OperationalError } from '@strata/core'
 import type { DialectFeatures, StrataDialect } from '@strata/query'
-import {
-  type PostgresCursor,
-  type PostgresCursorConstructor,
-  PostgresDialect,
-  type PostgresPool,
-} from 'kysely'
+import { type PostgresCursor, type PostgresCursorConstructor, type PostgresPool } from 'kysely'
 import pg from 'pg'
+import { forgetStatementName, StrataPostgresDialect, takeStatementName } from './postgres-driver.js'
 import { isConnectionLost, mapPostgresError } from './postgres-errors.js'
 import { PostgresSchemaEditor, postgresShell } from './postgres-schema.js'
 import { postgresOperations } from './postgres-operations.js'
@@ -171,8 +167,15 @@ function discardingLostClients(pool: PostgresPool, limits?: { max: unknown; time
       }
       return {
         query(...args: unknown[]) {
-          const result = client.query(...args)
-          return result instanceof Promise ? result.catch(note) : result
+          // A statement name from Strata's compiled-query caches (postgres-driver.ts): a prepared statement.
+          const name = takeStatementName()
+          const result = name !== undefined && typeof args[0] === 'string' ? client.query({ name, text: args[0], values: args[1] }) : client.query(...args)
+          if (!(result instanceof Promise)) return result
+          return result.catch((e: unknown) => {
+            // The table changed under the prepared statement: unnamed from now on (this run fails, as it would).
+            if (name !== undefined && (e as { code?: unknown }).code === '0A000') forgetStatementName(name)
+            return note(e)
+          })
         },
         release: () => client.release(lost),
       } as unknown as Awaited<ReturnType<PostgresPool['connect']>>
@@ -220,7 +223,7 @@ export function postgres(options: PostgresOptions = {}): StrataDialect {
     ops: postgresOperations,
     createKyselyDialect() {
       const given = options.pool
-      return new PostgresDialect({
+      return new StrataPostgresDialect({
         pool: async () => {
           if (!options.cursor) await loadCursor()
           if (given)

@@ -23,7 +23,8 @@ import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
 import type { DB, Fragment, StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
-import { PlanCache } from './plans.js'
+import { PlanCache, SqlCache } from './plans.js'
+import { shapeId, valueShape } from './compiler/shape.js'
 import { streamPages } from './stream.js'
 import { type AtomicOptions, brokenError, isRetryableError, runAtomic } from './transaction.js'
 
@@ -39,12 +40,17 @@ export class KyselyEngine implements Engine {
   readonly #streams = new Set<AsyncIterator<unknown>>()
   /** Compiled SELECTs by QuerySet shape, with their row hydrators (`plans.ts`). */
   readonly #plans: PlanCache<Hydrator>
+  /** Compiled UPDATEs by QuerySet shape and assignments. */
+  readonly #updates: PlanCache<null>
+  /** Compiled INSERTs by table, columns, row count and options. */
+  readonly #inserts = new SqlCache()
 
   constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>) {
     this.alias = alias
     this.dialect = dialect
     this.kysely = kysely
     this.#plans = new PlanCache(dialect)
+    this.#updates = new PlanCache(dialect)
   }
 
   /** The compiled-query cache: hits, misses, queries whose shape is compiled each time, and shapes held. */
@@ -337,15 +343,24 @@ export class KyselyEngine implements Engine {
 
   async update(state: QueryState, assignments: readonly Assignment[]): Promise<number> {
     const meta = state.meta
-    const { table, where } = this.#targetRows(state)
-    const setter = new QueryCompiler({ ...state, where: null, order: [] }, this.dialect, { root: meta.dbTable })
-    const sets = assignments.map((a) => {
-      const field = meta.concreteFields.find((f) => f.attname === a.attname)
-      const value = a.expr ? setter.expression(a.expr) : sql.val(this.dialect.ops.toDriver(field, a.value))
-      return sql`${sql.id(a.column)} = ${value}`
-    })
-    const q = sql`update ${table} set ${sql.join(sets)}${where ? sql` where ${where}` : sql``}`
-    const r = await this.run(q)
+    const fields = assignments.map((a) => meta.concreteFields.find((f) => f.attname === a.attname))
+    const compile = () => {
+      const { table, where } = this.#targetRows(state)
+      const setter = new QueryCompiler({ ...state, where: null, order: [] }, this.dialect, { root: meta.dbTable })
+      const sets = assignments.map((a, i) => {
+        const value = a.expr ? setter.expression(a.expr) : sql.val(this.dialect.ops.toDriver(fields[i], a.value))
+        return sql`${sql.id(a.column)} = ${value}`
+      })
+      return { compiled: sql`update ${table} set ${sql.join(sets)}${where ? sql` where ${where}` : sql``}`.compile(this.kysely), extra: null }
+    }
+    // Values assigned are parameters before the conditions' (expressions are compiled each time).
+    const { compiled } = assignments.some((a) => a.expr)
+      ? compile()
+      : this.#updates.get(state, compile, {
+          key: assignments.map((a) => `${a.column}=${valueShape(a.value)}`).join(','),
+          params: assignments.map((a, i) => this.dialect.ops.toDriver(fields[i], a.value)),
+        })
+    const r = await this.execute(compiled)
     return Number(r.numAffectedRows ?? 0)
   }
 
@@ -382,15 +397,25 @@ export class KyselyEngine implements Engine {
     const pk = meta.pk
     for (const [, indexes] of groups) {
       const fields = meta.concreteFields.filter((f) => rows[indexes[0]!]![f.attname] !== undefined)
-      const colList = fields.length ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
-      const values = indexes.map((i) => sql`(${sql.join(fields.map((f) => sql.val(ops.toDriver(f, rows[i]![f.attname]))))})`)
-      const verb = sql.raw(ops.insertVerb(options.ignoreConflicts === true))
-      const suffixText = ops.insertSuffix(options.ignoreConflicts === true, meta)
-      const suffix: Fragment | null = upsert && conflictUpdate ? conflictUpdate.call(ops, upsert.uniqueColumns, upsert.updateColumns) : suffixText ? sql.raw(suffixText) : null
-      const body = fields.length ? sql`${colList} values ${sql.join(values)}` : sql`default values`
+      const params: unknown[] = []
+      for (const i of indexes) {
+        const row = rows[i]!
+        for (const f of fields) params.push(ops.toDriver(f, row[f.attname]))
+      }
       const returning = this.dialect.features.returning
-      const q = sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${suffix}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`
-      const r = await this.run<{ pk: unknown }>(q)
+      // The text depends on the table, the columns, the number of rows and the options only (`SqlCache`).
+      const key = `${shapeId(meta)}:${fields.map(shapeId).join(',')}:${indexes.length}:${options.ignoreConflicts === true}:${upsert ? `${upsert.uniqueColumns.join(',')}/${upsert.updateColumns.join(',')}` : ''}`
+      const compiled = this.#inserts.get(key, params, () => {
+        const colList = fields.length ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
+        const n = fields.length
+        const values = indexes.map((_, r) => sql`(${sql.join(fields.map((_, k) => sql.val(params[r * n + k])))})`)
+        const verb = sql.raw(ops.insertVerb(options.ignoreConflicts === true))
+        const suffixText = ops.insertSuffix(options.ignoreConflicts === true, meta)
+        const suffix: Fragment | null = upsert && conflictUpdate ? conflictUpdate.call(ops, upsert.uniqueColumns, upsert.updateColumns) : suffixText ? sql.raw(suffixText) : null
+        const body = fields.length ? sql`${colList} values ${sql.join(values)}` : sql`default values`
+        return sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${suffix}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`.compile(this.kysely)
+      })
+      const r = await this.execute<{ pk: unknown }>(compiled)
       const ids: unknown[] | undefined = returning
         ? r.rows.length === indexes.length || !unsure
           ? r.rows.map((row) => row.pk)

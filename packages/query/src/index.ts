@@ -6,7 +6,7 @@ export { KyselyEngine } from './engine.js'
 export { QueryCompiler, type OutputColumn } from './compiler/select.js'
 export { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 export { shapeKey } from './compiler/shape.js'
-export { PLAN_CACHE_SIZE, PlanCache, sameParameters } from './plans.js'
+export { type NamedQuery, PLAN_CACHE_SIZE, PlanCache, SqlCache, sameParameters, STATEMENT_NAME, STATEMENT_NAMES, statementName } from './plans.js'
 export { constraintName, type SchemaModel, SchemaEditor } from './schema.js'
 export {
   asNullable,
@@ -16,6 +16,7 @@ export {
   DatabaseSchemaEditor,
   type Fill,
   indexName,
+  type RelatedColumn,
   needsIndex,
   staticDefault,
 } from './schema-editor.js'

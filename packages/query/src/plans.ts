@@ -13,12 +13,43 @@ import { IN_ARRAY_MIN, type StrataDialect } from './dialect.js'
 /** How many shapes an engine keeps by default. */
 export const PLAN_CACHE_SIZE = 500
 
+/**
+ * Set on compiled queries that come from a cache: a name for their SQL text that stays the same
+ * for the life of the process, under which a driver may keep the statement prepared (PostgreSQL
+ * named statements). Only the first `STATEMENT_NAMES` texts get one, so that what a server keeps
+ * per connection stays bounded.
+ */
+export const STATEMENT_NAME: unique symbol = Symbol.for('strata.statementName')
+
+/** How many SQL texts get a statement name in one process. */
+export const STATEMENT_NAMES = 2000
+
+const names = new Map<string, string>()
+
+/** The statement name of a cached SQL text (undefined once `STATEMENT_NAMES` are given out). */
+export function statementName(sql: string): string | undefined {
+  let name = names.get(sql)
+  if (name === undefined && names.size < STATEMENT_NAMES) {
+    name = `strata_${names.size + 1}`
+    names.set(sql, name)
+  }
+  return name
+}
+
+/** A compiled query that may carry its statement name. */
+export type NamedQuery = CompiledQuery & { readonly [STATEMENT_NAME]?: string }
+
+function named(sql: string, node: RawNode, parameters: readonly unknown[], queryId: QueryId, name: string | undefined): NamedQuery {
+  return { sql, query: node, parameters, queryId, [STATEMENT_NAME]: name }
+}
+
 /** One cached SELECT: its SQL, and what the engine built for it (output columns, hydrator). */
 export interface Plan<E> {
   readonly sql: string
   readonly node: RawNode
   readonly queryId: QueryId
   readonly paramCount: number
+  readonly name: string | undefined
   /** What the engine keeps with the plan (its output columns and row hydrator). */
   readonly extra: E
   /** The parameters of the compile that made the plan. */
@@ -70,21 +101,25 @@ export class PlanCache<E> {
   }
 
   /**
-   * The compiled SELECT of `state`: from its plan when there is one, else from `compile` (which
+   * The compiled query of `state`: from its plan when there is one, else from `compile` (which
    * builds the query and what the engine keeps with it), remembered for the next state of its shape.
+   * `lead` describes what comes before the conditions in statements other than a SELECT (an
+   * UPDATE's assignments): its part of the key and its parameters.
    */
-  get(state: QueryState, compile: () => Compiled<E>): Compiled<E> {
-    const key = shapeKey(state, this.#dialect.ops.inArray ? IN_ARRAY_MIN : undefined)
-    if (key === undefined) {
+  get(state: QueryState, compile: () => Compiled<E>, lead?: { readonly key: string; readonly params: readonly unknown[] }): Compiled<E> {
+    const shape = shapeKey(state, this.#dialect.ops.inArray ? IN_ARRAY_MIN : undefined)
+    if (shape === undefined) {
       this.stats.uncacheable++
       return compile()
     }
+    const key = lead ? `${lead.key}|${shape}` : shape
     const plan = this.#plans.get(key)
     if (plan === UNCACHEABLE) {
       this.stats.uncacheable++
       return compile()
     }
-    const params = new QueryCompiler(state, this.#dialect).conditionParams()
+    const conditions = new QueryCompiler(state, this.#dialect).conditionParams()
+    const params = conditions && lead ? [...lead.params, ...conditions] : conditions
     if (plan === undefined) {
       this.stats.misses++
       const fresh = compile()
@@ -96,7 +131,7 @@ export class PlanCache<E> {
     this.#plans.set(key, plan)
     if (params && params.length === plan.paramCount && (plan.verified || sameParameters(params, plan.first))) {
       this.stats.hits++
-      return { compiled: { sql: plan.sql, query: plan.node, parameters: params, queryId: plan.queryId }, extra: plan.extra }
+      return { compiled: named(plan.sql, plan.node, params, plan.queryId, plan.name), extra: plan.extra }
     }
     this.stats.misses++
     const fresh = compile()
@@ -112,11 +147,51 @@ export class PlanCache<E> {
 
   #plan(fresh: Compiled<E>, params: readonly unknown[]): Plan<E> {
     const sql = fresh.compiled.sql
-    return { sql, node: RawNode.createWithSql(sql), queryId: fresh.compiled.queryId, paramCount: params.length, extra: fresh.extra, first: params, verified: false }
+    return { sql, node: RawNode.createWithSql(sql), queryId: fresh.compiled.queryId, paramCount: params.length, name: statementName(sql), extra: fresh.extra, first: params, verified: false }
   }
 
   #remember(key: string, value: Plan<E> | typeof UNCACHEABLE): void {
     this.#plans.set(key, value)
     if (this.#plans.size > this.#size) this.#plans.delete(this.#plans.keys().next().value!)
+  }
+}
+
+/** SQL compiled for a key the engine builds itself (an INSERT's table, columns and row count). */
+export interface CachedSql {
+  readonly sql: string
+  readonly node: RawNode
+  readonly queryId: QueryId
+  readonly name: string | undefined
+}
+
+/**
+ * Compiled statements by a key that decides their whole text, with the parameters given apart
+ * (INSERTs): bounded, least recently used first out.
+ */
+export class SqlCache {
+  readonly #entries = new Map<string, CachedSql>()
+  readonly #size: number
+
+  constructor(size = PLAN_CACHE_SIZE) {
+    this.#size = size
+  }
+
+  /**
+   * `params` bound to the SQL cached under `key`, or to what `compile` builds (which must bind
+   * exactly `params`, in order, to be cached).
+   */
+  get(key: string, params: readonly unknown[], compile: () => CompiledQuery): CompiledQuery {
+    const known = this.#entries.get(key)
+    if (known) {
+      this.#entries.delete(key)
+      this.#entries.set(key, known)
+      return named(known.sql, known.node, params, known.queryId, known.name)
+    }
+    const compiled = compile()
+    if (sameParameters(params, compiled.parameters)) {
+      this.#entries.set(key, { sql: compiled.sql, node: RawNode.createWithSql(compiled.sql), queryId: compiled.queryId, name: statementName(compiled.sql) })
+      if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!)
+    }
+    return compiled
   }
 }

@@ -10,7 +10,8 @@ import { type Condition, type Hop, type QueryState, type RelatedSelection, type 
 const ids = new WeakMap<object, number>()
 let nextId = 1
 
-function idOf(o: object): number {
+/** A small number standing for a metadata object (a model, a field) in keys. */
+export function shapeId(o: object): number {
   let id = ids.get(o)
   if (id === undefined) {
     id = nextId++
@@ -24,7 +25,7 @@ class NoShape extends Error {}
 const NO_SHAPE = new NoShape()
 
 /** How a value is rendered depends on these only: its kind, a boolean's value, a list's length. */
-function valueTag(v: unknown): string {
+export function valueShape(v: unknown): string {
   if (v === null) return 'n'
   if (v === undefined) return 'u'
   switch (typeof v) {
@@ -46,12 +47,12 @@ function valueTag(v: unknown): string {
 }
 
 function hopKey(h: Hop): string {
-  return `${h.kind[0]}${idOf(h.field)}${h.multi ? 'm' : ''}`
+  return `${h.kind[0]}${shapeId(h.field)}${h.multi ? 'm' : ''}`
 }
 
 function pathKey(p: ResolvedPath): string {
   let k = p.hops.map(hopKey).join('.')
-  k += p.field ? `:${idOf(p.field)}` : p.annotation !== undefined ? `@${p.annotation}` : ''
+  k += p.field ? `:${shapeId(p.field)}` : p.annotation !== undefined ? `@${p.annotation}` : ''
   if (p.expr) k += `{${exprKey(p.expr)}}`
   if (p.keys?.length) k += `[${JSON.stringify(p.keys)}]`
   if (p.transforms.length) k += `|${p.transforms.join('|')}`
@@ -65,11 +66,11 @@ function exprKey(e: ResolvedExpr): string {
     case 'outer':
       return `^${e.name}`
     case 'value':
-      return `$${valueTag(e.value)}${e.field ? idOf(e.field) : ''}`
+      return `$${valueShape(e.value)}${e.field ? shapeId(e.field) : ''}`
     case 'op':
       return `(${exprKey(e.lhs)}${e.op}${exprKey(e.rhs)})`
     case 'agg':
-      return `${e.fn}${e.distinct ? 'D' : ''}(${e.arg ? exprKey(e.arg) : '*'}${e.filter ? `?${whereKey(e.filter)}` : ''}${e.default === null || e.default === undefined ? '' : `=${valueTag(e.default)}`})`
+      return `${e.fn}${e.distinct ? 'D' : ''}(${e.arg ? exprKey(e.arg) : '*'}${e.filter ? `?${whereKey(e.filter)}` : ''}${e.default === null || e.default === undefined ? '' : `=${valueShape(e.default)}`})`
     case 'case':
       return `case(${e.whens.map((w) => `${whereKey(w.when)}>${exprKey(w.then)}`).join(',')}${e.otherwise ? `:${exprKey(e.otherwise)}` : ''})`
     case 'func':
@@ -87,7 +88,7 @@ function conditionKey(c: Condition): string {
   if (c.isExpr) value = `{${exprKey(c.value as ResolvedExpr)}}`
   // A long list's SQL does not depend on its length where the dialect binds it as one array.
   else if (c.lookup === 'in' && Array.isArray(c.value) && c.value.length > longList) value = 'A*'
-  else value = valueTag(c.value)
+  else value = valueShape(c.value)
   return `${pathKey(c.path)}~${c.lookup}${c.aggregate ? '!' : ''}=${value}`
 }
 
@@ -121,7 +122,7 @@ export function shapeKey(state: QueryState, longInArrays: number | undefined): s
   try {
     // Custom lookups and transforms render SQL from their callbacks: a registration change is a new shape.
     const parts: string[] = [
-      `${registryVersion()}:${idOf(state.meta)}:${state.result}:${state.reversed ? 'r' : ''}${state.distinct ? 'd' : ''}${state.groupByValues ? 'g' : ''}:${state.limit ?? ''}:${state.offset}`,
+      `${registryVersion()}:${shapeId(state.meta)}:${state.result}:${state.reversed ? 'r' : ''}${state.distinct ? 'd' : ''}${state.groupByValues ? 'g' : ''}:${state.limit ?? ''}:${state.offset}`,
     ]
     if (state.where) parts.push(`W${whereKey(state.where)}`)
     if (state.order) parts.push(`O${state.order.map((t) => (t.expr === 'random' ? '?' : `${t.descending ? '-' : ''}${exprKey(t.expr)}${t.nulls.nullsFirst ? 'F' : ''}${t.nulls.nullsLast ? 'L' : ''}`)).join(',')}`)
