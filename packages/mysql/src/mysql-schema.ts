@@ -31,9 +31,15 @@ export class MysqlSchemaEditor extends DatabaseSchemaEditor {
       select constraint_name as name, column_name as col, referenced_table_name as rtable, referenced_column_name as rcol
       from information_schema.key_column_usage
       where table_schema = database() and table_name = ${table} and referenced_table_name is not null order by constraint_name, ordinal_position`)
-    const checks = await this.engine.run<{ name: string }>(sql`
-      select constraint_name as name from information_schema.table_constraints
-      where table_schema = database() and table_name = ${table} and constraint_type = 'CHECK' order by constraint_name`)
+    // MariaDB lists checks with their table; MySQL 8 names them uniquely per schema, found through table_constraints.
+    const checks = (await this.isMariaDb())
+      ? await this.engine.run<{ name: string; clause: string; level?: string }>(sql`
+          select constraint_name as name, check_clause as clause, level from information_schema.check_constraints
+          where constraint_schema = database() and table_name = ${table} order by constraint_name`)
+      : await this.engine.run<{ name: string; clause: string; level?: string }>(sql`
+          select tc.constraint_name as name, cc.check_clause as clause from information_schema.table_constraints tc
+          join information_schema.check_constraints cc on cc.constraint_schema = tc.constraint_schema and cc.constraint_name = tc.constraint_name
+          where tc.table_schema = database() and tc.table_name = ${table} and tc.constraint_type = 'CHECK' order by tc.constraint_name`)
     const fkNames = new Set(fks.rows.map((f) => f.name))
     const byIndex = new Map<string, { unique: boolean; columns: string[] }>()
     for (const s of stats.rows) {
@@ -48,8 +54,27 @@ export class MysqlSchemaEditor extends DatabaseSchemaEditor {
       out.push({ name, columns: e.columns, primaryKey: name === 'PRIMARY', unique: e.unique, index: true, check: false, foreignKey: null })
     }
     for (const f of fks.rows) out.push({ name: f.name, columns: [f.col], primaryKey: false, unique: false, index: false, check: false, foreignKey: { table: f.rtable, column: f.rcol } })
-    for (const c of checks.rows) out.push({ name: c.name, columns: [], primaryKey: false, unique: false, index: false, check: true, foreignKey: null })
+    // A check's columns are the quoted names in its clause (`pages` >= 0), so a column's own check can be found and dropped.
+    for (const c of checks.rows) {
+      const columns = [...new Set([...String(c.clause).matchAll(/`((?:[^`]|``)+)`/g)].map((m) => m[1]!.replace(/``/g, '`')))]
+      out.push({ name: c.name, columns, primaryKey: false, unique: false, index: false, check: true, foreignKey: null })
+      if (c.level === 'Column' && columns.length === 1) {
+        const col = (await this.columns(table)).find((x) => x.name === columns[0])
+        if (col) this.#columnChecks.set(`${table}.${c.name}`, col)
+      }
+    }
     return out
+  }
+
+  // MariaDB keeps a column's own CHECK in the column definition: it goes by redefining the column.
+  readonly #columnChecks = new Map<string, ColumnInfo>()
+
+  #mariaDb: Promise<boolean> | undefined
+
+  /** Whether the server is MariaDB (its information_schema differs from MySQL's in places). */
+  isMariaDb(): Promise<boolean> {
+    this.#mariaDb ??= this.engine.run<{ v: string }>(sql`select version() as v`).then((r) => /mariadb/i.test(String(r.rows[0]?.v)))
+    return this.#mariaDb
   }
 
   override async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -97,6 +122,8 @@ export class MysqlSchemaEditor extends DatabaseSchemaEditor {
   override dropConstraintSql(table: string, name: string, kind: 'unique' | 'check' | 'foreignKey'): RawBuilder<unknown> {
     if (kind === 'foreignKey') return sql`alter table ${sql.table(table)} drop foreign key ${sql.id(name)}`
     if (kind === 'unique') return sql`alter table ${sql.table(table)} drop index ${sql.id(name)}`
+    const col = kind === 'check' ? this.#columnChecks.get(`${table}.${name}`) : undefined
+    if (col) return sql`alter table ${sql.table(table)} modify column ${sql.id(col.name)} ${sql.raw(col.type)} ${sql.raw(col.nullable ? 'null' : 'not null')}`
     return sql`alter table ${sql.table(table)} drop constraint ${sql.id(name)}`
   }
 }

@@ -36,6 +36,13 @@ export interface ConstraintFilter {
   exclude?: readonly string[]
 }
 
+/** A foreign-key column of another table (or a join table) that points at a primary key whose type changes. */
+export interface RelatedColumn {
+  readonly model: SchemaModel
+  readonly oldField: Field
+  readonly newField: Field
+}
+
 /** A value written into rows that exist when a column is added or made NOT NULL (a one-off default). */
 export interface Fill {
   readonly value: unknown
@@ -158,7 +165,7 @@ export class DatabaseSchemaEditor extends SchemaEditor {
    * Changes a column to match `newField`: name, type, NULL, unique, index, foreign key and the
    * check of positive integers, in the order that keeps the data (Django's `_alter_field`).
    */
-  async alterField(model: SchemaModel, oldField: Field, newField: Field, fill?: Fill): Promise<void> {
+  async alterField(model: SchemaModel, oldField: Field, newField: Field, fill?: Fill, related: readonly RelatedColumn[] = []): Promise<void> {
     const oldM2m = oldField instanceof ManyToManyField
     const newM2m = newField instanceof ManyToManyField
     if (oldM2m || newM2m) return this.alterManyToMany(model, oldField, newField)
@@ -171,6 +178,9 @@ export class DatabaseSchemaEditor extends SchemaEditor {
     const typeChanged = ops.columnType(oldField) !== ops.columnType(newField)
     const fkChanged = !sameFk(oldFk, newFk) || (typeChanged && oldFk !== null)
     if (oldFk && fkChanged) await this.dropConstraints(table, [oldField.column], { foreignKey: true })
+    // A primary key changing type takes the foreign-key columns pointing at it along (their constraints go and come back).
+    const retype = typeChanged && oldField.primaryKey ? related.filter((r) => ops.columnType(r.oldField) !== ops.columnType(r.newField)) : []
+    for (const r of retype) if (fkOf(r.oldField)) await this.dropConstraints(r.model.dbTable, [r.oldField.column], { foreignKey: true })
     const oldUnique = isUnique(oldField)
     const newUnique = isUnique(newField)
     if (oldUnique && !newUnique) await this.dropConstraints(table, [oldField.column], { unique: true, primaryKey: false })
@@ -180,6 +190,11 @@ export class DatabaseSchemaEditor extends SchemaEditor {
     if (oldField.kind === 'positiveInteger' && newField.kind !== 'positiveInteger') await this.dropConstraints(table, [oldField.column], { check: true })
     if (oldField.column !== newField.column) await this.renameColumn(model, oldField, newField)
     if (typeChanged) await this.alterColumnType(model, oldField, newField)
+    for (const r of retype) await this.alterColumnType(r.model, r.oldField, r.newField)
+    for (const r of retype) {
+      const fk = fkOf(r.newField)
+      if (fk && fk.options.dbConstraint !== false) await this.execute(this.foreignKeySql(r.model, fk))
+    }
     if (oldField.nullable !== newField.nullable) {
       if (!newField.nullable) {
         const value = fill ?? staticDefault(newField)

@@ -1,7 +1,8 @@
-import { f, FieldError, getModel } from '@strata/core'
+import { f, FieldError, ForeignKeyViolation, getModel } from '@strata/core'
 import {
   addField,
   addIndex,
+  alterField,
   createModel,
   type Migration,
   migrate,
@@ -21,6 +22,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ConformanceContext } from '../context.js'
 
 type Row = Record<string, unknown>
+
+const insert = (ctx: ConformanceContext, table: string, values: Row) =>
+  ctx.db.raw(sql`insert into ${sql.table(table)} (${sql.join(Object.keys(values).map((k) => sql.id(k)))}) values (${sql.join(Object.values(values))})`)
 
 const rows = (ctx: ConformanceContext, table: string) => ctx.db.raw<Row>(sql`select * from ${sql.table(table)} order by ${sql.id('id')}`)
 
@@ -135,6 +139,49 @@ export function migrationHistorySuite(ctx: ConformanceContext): void {
       )
       await migrate(ctx.db, set)
       expect(counts).toEqual([7, 1])
+    })
+
+    it('a primary key changing type takes the foreign-key columns pointing at it along, join tables included', async () => {
+      const pos = () => createModel({ name: 'MhPos', fields: { id: f.auto(), n: f.positiveInteger() } })
+      const set = history(
+        [
+          '0001_initial',
+          migration({
+            operations: [
+              createModel({ name: 'MhKey', fields: { code: f.char({ maxLength: 10, primaryKey: true }) } }),
+              createModel({ name: 'MhRef', fields: { id: f.auto(), key: f.foreignKey('MhKey', { onDelete: 'CASCADE' }), keys: f.manyToMany('MhKey') } }),
+              pos(),
+            ],
+          }),
+        ],
+        [
+          '0002_wider',
+          migration({
+            dependencies: ['0001_initial'],
+            operations: [
+              alterField({ model: 'MhKey', name: 'code', field: f.char({ maxLength: 20, primaryKey: true }) }),
+              alterField({ model: 'MhPos', name: 'n', field: f.integer() }),
+            ],
+          }),
+        ],
+      )
+      await migrate(ctx.db, set)
+      const code = 'k'.repeat(15)
+      await insert(ctx, 'mh_key', { code })
+      await insert(ctx, 'mh_ref', { id: 1, key_id: code })
+      await insert(ctx, 'mh_ref_keys', { id: 1, mh_ref_id: 1, mh_key_id: code })
+      expect((await rows(ctx, 'mh_ref')).map((r) => r.key_id)).toEqual([code])
+      await expect(insert(ctx, 'mh_ref', { id: 2, key_id: 'nope' })).rejects.toBeInstanceOf(ForeignKeyViolation)
+      await expect(insert(ctx, 'mh_ref_keys', { id: 2, mh_ref_id: 1, mh_key_id: 'nope' })).rejects.toBeInstanceOf(ForeignKeyViolation)
+      // positiveInteger -> integer: its check constraint goes with it.
+      await insert(ctx, 'mh_pos', { id: 1, n: -5 })
+      expect((await rows(ctx, 'mh_pos')).map((r) => Number(r.n))).toEqual([-5])
+      await ctx.db.raw(sql`delete from mh_pos`)
+      await ctx.db.raw(sql`delete from mh_ref_keys`)
+      await ctx.db.raw(sql`delete from mh_ref`)
+      await ctx.db.raw(sql`delete from mh_key`)
+      await migrate(ctx.db, set, { target: '0001_initial' })
+      await expect(insert(ctx, 'mh_pos', { id: 2, n: -1 })).rejects.toThrow()
     })
 
     it('renameIndex renames in place and back', async () => {

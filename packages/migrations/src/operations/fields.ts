@@ -1,5 +1,5 @@
-import { CharField, type Field } from '@strata/core'
-import { type DatabaseSchemaEditor, type Fill, staticDefault } from '@strata/query'
+import { CharField, type Field, ForeignKey, ManyToManyField } from '@strata/core'
+import { type DatabaseSchemaEditor, type Fill, type RelatedColumn, type SchemaModel, staticDefault } from '@strata/query'
 import { defFromField, type FieldDef, fieldFromDef } from '../deconstruct.js'
 import { MigrationError } from '../errors.js'
 import { Code } from '../serialize.js'
@@ -164,12 +164,15 @@ export class AlterField extends Operation {
 
   async databaseForwards(editor: DatabaseSchemaEditor, from: ProjectState, to: ProjectState): Promise<void> {
     const model = to.render(this.model)
-    await editor.alterField(model, from.render(this.model).getField(this.name), model.getField(this.name), oneOff(this.field, this.preserveDefault))
+    const oldField = from.render(this.model).getField(this.name)
+    const newField = model.getField(this.name)
+    await editor.alterField(model, oldField, newField, oneOff(this.field, this.preserveDefault), newField.primaryKey ? relatedColumns(this.model, from, to) : [])
   }
 
   async databaseBackwards(editor: DatabaseSchemaEditor, from: ProjectState, to: ProjectState): Promise<void> {
     const model = to.render(this.model)
-    await editor.alterField(model, from.render(this.model).getField(this.name), model.getField(this.name))
+    const newField = model.getField(this.name)
+    await editor.alterField(model, from.render(this.model).getField(this.name), newField, undefined, newField.primaryKey ? relatedColumns(this.model, from, to) : [])
   }
 
   describe(): string {
@@ -259,4 +262,27 @@ export class RenameField extends Operation {
   override referencesField(model: string, field: string): boolean {
     return model === this.model && (field === this.oldName || field === this.newName)
   }
+}
+
+/** The foreign keys pointing at `name` in a state (join tables' included), by table and field name. */
+function pointingAt(name: string, state: ProjectState): Map<string, { model: SchemaModel; field: Field }> {
+  const out = new Map<string, { model: SchemaModel; field: Field }>()
+  const visit = (model: SchemaModel) => {
+    for (const f of model.fields) if (f instanceof ForeignKey && (f.target as unknown as SchemaModel).name === name) out.set(`${model.dbTable}.${f.name}`, { model, field: f })
+  }
+  for (const n of state.names) {
+    const model = state.render(n)
+    visit(model)
+    for (const f of model.fields) if (f instanceof ManyToManyField && f.through.autoCreated) visit(f.through as unknown as SchemaModel)
+  }
+  return out
+}
+
+/** The columns that point at the primary key of `name`, before (`from`) and after (`to`) an alteration. */
+function relatedColumns(name: string, from: ProjectState, to: ProjectState): RelatedColumn[] {
+  const before = pointingAt(name, from)
+  return [...pointingAt(name, to)].flatMap(([key, now]) => {
+    const was = before.get(key)
+    return was ? [{ model: now.model, oldField: was.field, newField: now.field }] : []
+  })
 }
