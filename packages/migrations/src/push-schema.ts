@@ -1,5 +1,6 @@
-import { type ModelMeta, allModels, ForeignKey, ManyToManyField } from '@strata/core'
-import { type Database, SchemaEditor } from '@strata/query'
+import { type ModelClassLike, type ModelMeta, allModels, ForeignKey, ManyToManyField } from '@strata/core'
+import type { Database } from '@strata/query'
+import { schemaEditorFor } from './executor.js'
 
 /** Options of `pushSchema()`. */
 export interface PushSchemaOptions {
@@ -7,6 +8,8 @@ export interface PushSchemaOptions {
   using?: string
   /** Drop and recreate tables that already exist (default false: existing tables are kept). */
   reset?: boolean
+  /** The models to create (default: the models given to `connect()`, else every registered one). */
+  models?: readonly ModelClassLike[]
 }
 
 /** Every model the database serves, with the join tables of many-to-many fields, in dependency order. */
@@ -37,11 +40,14 @@ export function modelsToCreate(models: readonly ModelMeta[]): ModelMeta[] {
  */
 export async function pushSchema(db: Database, options: PushSchemaOptions = {}): Promise<{ created: string[] }> {
   const engine = db.engine(options.using)
-  const editor = new SchemaEditor(engine)
-  const metas = modelsToCreate(db.models.length ? db.models : allModels())
+  const editor = schemaEditorFor(engine)
+  const metas = modelsToCreate(options.models ? options.models.map((m) => m.meta) : db.models.length ? db.models : allModels())
   const existing = new Set((await engine.kysely.introspection.getTables()).map((t) => t.name))
   const inline = engine.dialect.features.inlineForeignKeys
   const created: string[] = []
+  const uniqueSql = (m: ModelMeta) => (m.options.constraints ?? []).flatMap((c) => (c.kind === 'unique' ? [editor.uniqueConstraintSql(m, c)] : []))
+  // Built before any DDL, so a constraint the database cannot make (NotSupportedError) changes nothing.
+  for (const m of metas) uniqueSql(m)
   const run = async () => {
     if (options.reset) {
       for (const m of [...metas].reverse()) {
@@ -55,8 +61,10 @@ export async function pushSchema(db: Database, options: PushSchemaOptions = {}):
       await editor.execute(editor.createTable(m, inline))
       created.push(m.dbTable)
     }
-    if (!inline) for (const m of fresh) for (const s of editor.foreignKeyConstraints(m)) await editor.execute(s)
+    // Indexes before foreign keys: MySQL then backs each key with its index instead of making one more.
     for (const m of fresh) for (const s of editor.indexes(m)) await editor.execute(s)
+    if (!inline) for (const m of fresh) for (const s of editor.foreignKeyConstraints(m)) await editor.execute(s)
+    for (const m of fresh) for (const s of uniqueSql(m)) await editor.execute(s)
   }
   if (engine.dialect.features.transactionalDdl) await engine.atomic(run)
   else await run()

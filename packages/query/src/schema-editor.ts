@@ -105,8 +105,9 @@ export class DatabaseSchemaEditor extends SchemaEditor {
   async createModel(model: SchemaModel): Promise<void> {
     const inline = this.engine.dialect.features.inlineForeignKeys
     await this.execute(this.createTable(model, inline))
-    if (!inline) for (const s of this.foreignKeyConstraints(model)) await this.execute(s)
+    // Indexes before foreign keys: MySQL then backs each key with its index instead of making one more.
     for (const s of this.indexes(model)) await this.execute(s)
+    if (!inline) for (const s of this.foreignKeyConstraints(model)) await this.execute(s)
     for (const c of model.options.constraints ?? []) if (c.kind === 'unique') await this.execute(this.uniqueConstraintSql(model, c))
     for (const f of model.fields) if (f instanceof ManyToManyField && f.through.autoCreated) await this.createModel(f.through)
   }

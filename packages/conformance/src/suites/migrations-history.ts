@@ -1,4 +1,4 @@
-import { f, FieldError, ForeignKeyViolation, getModel } from '@strata/core'
+import { f, FieldError, ForeignKeyViolation, getModel, model, NotSupportedError, UniqueViolation } from '@strata/core'
 import {
   addField,
   addIndex,
@@ -10,6 +10,7 @@ import {
   MigrationSet,
   migration,
   noop,
+  pushSchema,
   renameField,
   renameIndex,
   runCode,
@@ -42,6 +43,10 @@ const initial = () =>
       }),
     ],
   })
+
+class MhPushA extends model('MhPushA', { a: f.integer(), b: f.integer() }, { constraints: [{ kind: 'unique', name: 'mh_push_a_ab', fields: ['a', 'b'] }] }) {}
+class MhPushB extends model('MhPushB', { a: f.foreignKey('MhPushA', { onDelete: 'CASCADE', relatedName: '+' }) }) {}
+class MhPushC extends model('MhPushC', { a: f.integer() }, { constraints: [{ kind: 'unique', name: 'mh_push_c_a', fields: ['a'], condition: { a__gt: 0 } }] }) {}
 
 /** Data migrations: `runCode` gets real model classes as of its migration, on the migration's connection. */
 export function migrationHistorySuite(ctx: ConformanceContext): void {
@@ -182,6 +187,25 @@ export function migrationHistorySuite(ctx: ConformanceContext): void {
       await ctx.db.raw(sql`delete from mh_key`)
       await migrate(ctx.db, set, { target: '0001_initial' })
       await expect(insert(ctx, 'mh_pos', { id: 2, n: -1 })).rejects.toThrow()
+    })
+
+    it('pushSchema makes unique constraints, one index per foreign key, and refuses what the database cannot make before any DDL', async () => {
+      expect((await pushSchema(ctx.db, { models: [MhPushA, MhPushB] })).created).toEqual(['mh_push_a', 'mh_push_b'])
+      await insert(ctx, 'mh_push_a', { id: 1, a: 1, b: 2 })
+      await expect(insert(ctx, 'mh_push_a', { id: 2, a: 1, b: 2 })).rejects.toBeInstanceOf(UniqueViolation)
+      const editor = schemaEditorFor(ctx.db.engine())
+      const onFk = (await editor.constraints('mh_push_b')).filter((c) => c.index && c.columns.join() === 'a_id')
+      expect(onFk).toHaveLength(1)
+      if (ctx.features.partialIndexes) {
+        expect((await pushSchema(ctx.db, { models: [MhPushC] })).created).toEqual(['mh_push_c'])
+        await insert(ctx, 'mh_push_c', { id: 1, a: 0 })
+        await insert(ctx, 'mh_push_c', { id: 2, a: 0 })
+        await insert(ctx, 'mh_push_c', { id: 3, a: 5 })
+        await expect(insert(ctx, 'mh_push_c', { id: 4, a: 5 })).rejects.toBeInstanceOf(UniqueViolation)
+      } else {
+        await expect(pushSchema(ctx.db, { models: [MhPushC] })).rejects.toBeInstanceOf(NotSupportedError)
+        expect(await editor.tableNames()).not.toContain('mh_push_c')
+      }
     })
 
     it('renameIndex renames in place and back', async () => {
