@@ -82,7 +82,7 @@ function inline(value: unknown, imports: Imports, sorted = false): string {
   }
   if (typeof value === 'boolean') return String(value)
   if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'function') return value.toString()
+  if (typeof value === 'function') return functionSource(value)
   if (value instanceof Date) return `new Date(${quote(value.toISOString())})`
   if (value instanceof Uint8Array) return `new Uint8Array([${[...value].join(', ')}])`
   if (value instanceof Code) {
@@ -132,4 +132,12 @@ function multiline(value: unknown, imports: Imports, indent: string, width: numb
 /** A stable text for a value (object keys sorted), used to compare deconstructed fields and options. */
 export function fingerprint(value: unknown): string {
   return inline(value, noImports(), true)
+}
+
+/**
+ * A function's source as a migration file keeps it: without the `@__PURE__` and
+ * `#__NO_SIDE_EFFECTS__` comments bundlers leave in built code, which mean nothing in a migration.
+ */
+export function functionSource(fn: { toString(): string }): string {
+  return fn.toString().replace(/\/\*\s*[#@]__(?:PURE|NO_SIDE_EFFECTS)__\s*\*\/\s*/g, '')
 }

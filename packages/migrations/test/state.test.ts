@@ -150,6 +150,15 @@ describe('serializer', () => {
     const long = toSource(new Code('f.char', [{ maxLength: 100, verboseName: 'x'.repeat(90) }]))
     expect(long.split('\n').length).toBeGreaterThan(1)
   })
+
+  it('copies a function default without the bundler annotations of built code', () => {
+    // What tsup/esbuild leave in dist: `/* @__PURE__ */` before calls.
+    const built = new Function('return () => /* @__PURE__ */ new Date(/* #__PURE__ */ Date.now())')() as () => Date
+    expect(built.toString()).toContain('@__PURE__')
+    const src = toSource({ default: built })
+    expect(src).toBe('{ default: () => new Date(Date.now()) }')
+    expect(fingerprint(built)).toBe(fingerprint(() => new Date(Date.now())))
+  })
 })
 
 describe('a long history', () => {
