@@ -29,7 +29,9 @@ interface Profile {
 /** The functions with the most self time, as `percent  name  file:line`. */
 export function topFunctions(profile: Profile, count: number): string[] {
   const time = new Map<number, number>()
-  profile.samples.forEach((id, i) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+  profile.samples.forEach((id, i) => {
+    time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  })
   const byName = new Map<string, number>()
   let total = 0
   for (const n of profile.nodes) {
