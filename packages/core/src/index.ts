@@ -74,6 +74,7 @@ export {
   classFor,
   type DeleteResult,
   hydrate,
+  instantiate,
   type Instance,
   type InstanceState,
   type LoadedValue,

@@ -348,9 +348,17 @@ function adoptClass(cls: ModelClassLike): void {
 
 /** Builds an instance from database values (already converted to JS types) without defaults. */
 export function hydrate(meta: ModelMeta, values: Record<string, unknown>, db: string | undefined): ModelBase {
+  return Object.assign(instantiate(meta, db), values)
+}
+
+/**
+ * An instance of a model loaded from database `db`, without attributes, defaults or checks: the
+ * query layer's row hydrators write the converted column values into it one by one.
+ */
+export function instantiate(meta: ModelMeta, db: string | undefined): ModelBase {
   const obj = Object.create(meta.cls.prototype) as ModelBase
   Object.defineProperty(obj, STATE, { value: { adding: false, db, cache: null }, writable: true, enumerable: false })
-  return Object.assign(obj, values)
+  return obj
 }
 
 function defineRelationAccessors(cls: typeof ModelBase, meta: ModelMeta): void {

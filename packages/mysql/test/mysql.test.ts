@@ -355,7 +355,7 @@ describe.skipIf(!available)('@strata/mysql on a live server', () => {
       await Writer.objects.create({ name: 'C', email: 'c@x.io', age: 3 })
       await Essay.objects.create({ title: 'e', writer: w })
       const joined = Writer.objects.filter({ essay__title: 'e' })
-      expect(joined.sql().sql).toContain('left join `essay`')
+      expect(joined.sql().sql).toContain('inner join `essay`')
       expect(await joined.update({ name: 'AA' })).toBe(1)
       expect(await Writer.objects.filter({ essay__isnull: true, age__lt: 3 }).update({ age: 10 })).toBe(1)
       expect(await Writer.objects.filter({ essay__isnull: true, age: 10 }).delete()).toMatchObject({

@@ -40,7 +40,7 @@ describe.skipIf(!available)('PostgreSQL dialect', () => {
     it('a path across a relation joins, and istartswith uses ILIKE', () => {
       const q = PgPost.objects.filter({ author__name__istartswith: 'a' }).values('title').sql()
       expect(q.sql.trimEnd()).toBe(
-        'select "t0"."title" as "c0" from "pg_post" as "t0" left join "pg_author" as "t1" on "t1"."id" = "t0"."author_id" where "t1"."name" ilike $1 order by "t0"."pub_date" desc',
+        'select "t0"."title" as "c0" from "pg_post" as "t0" inner join "pg_author" as "t1" on "t1"."id" = "t0"."author_id" where "t1"."name" ilike $1 order by "t0"."pub_date" desc',
       )
       expect(q.parameters).toEqual(['a%'])
     })

@@ -43,19 +43,27 @@ describe('the compiler', () => {
     expect(parameters).toEqual(["x'; drop table article; --", 3])
   })
 
-  it('joins forward paths once however often they are used', () => {
+  it('joins forward paths once however often they are used, INNER where a filter needs the row (Django)', () => {
     const { sql } = sqlOf(Article.objects.filter({ author__name: 'a', author__boss__name: 'b' }).orderBy('author__name'))
-    expect(sql.match(/left join "person"/g)).toHaveLength(2)
-    expect(sql).toContain('left join "person" as "t1" on "t1"."id" = "t0"."author_id"')
-    expect(sql).toContain('left join "person" as "t2" on "t2"."id" = "t1"."boss_id"')
+    expect(sql.match(/inner join "person"/g)).toHaveLength(2)
+    expect(sql).toContain('inner join "person" as "t1" on "t1"."id" = "t0"."author_id"')
+    expect(sql).toContain('inner join "person" as "t2" on "t2"."id" = "t1"."boss_id"')
     expect(sql).toContain('order by "t1"."name" asc')
+  })
+
+  it('keeps LEFT joins where a missing related row may still match: OR, isnull, ordering only', () => {
+    expect(sqlOf(Article.objects.filter(Q({ author__name: 'a' }).or({ title: 'b' }))).sql).toContain('left join "person"')
+    expect(sqlOf(Article.objects.filter({ author__name__isnull: true })).sql).toContain('left join "person"')
+    expect(sqlOf(Article.objects.filter({ author__name: null })).sql).toContain('left join "person"')
+    expect(sqlOf(Article.objects.exclude({ author__name: 'a' })).sql).toContain('left join "person"')
+    expect(sqlOf(Article.objects.orderBy('author__name')).sql).toContain('left join "person"')
   })
 
   it('shares a multi-valued join within one filter() call and not across calls', () => {
     const one = sqlOf(Article.objects.filter({ note__by: 'a', note__id__gt: 1 })).sql
-    expect(one.match(/left join "note"/g)).toHaveLength(1)
+    expect(one.match(/inner join "note"/g)).toHaveLength(1)
     const two = sqlOf(Article.objects.filter({ note__by: 'a' }).filter({ note__id__gt: 1 })).sql
-    expect(two.match(/left join "note"/g)).toHaveLength(2)
+    expect(two.match(/inner join "note"/g)).toHaveLength(2)
   })
 
   it('turns exclude() over a multi-valued relation into NOT EXISTS', () => {
@@ -71,8 +79,8 @@ describe('the compiler', () => {
 
   it('goes through the join table for many-to-many paths', () => {
     const { sql } = sqlOf(Article.objects.filter({ tags__word: 'ts' }))
-    expect(sql).toContain('left join "article_tags" as "t1" on "t1"."article_id" = "t0"."id"')
-    expect(sql).toContain('left join "keyword" as "t2" on "t2"."id" = "t1"."keyword_id"')
+    expect(sql).toContain('inner join "article_tags" as "t1" on "t1"."article_id" = "t0"."id"')
+    expect(sql).toContain('inner join "keyword" as "t2" on "t2"."id" = "t1"."keyword_id"')
   })
 
   it('groups by the row for an aggregate annotation and filters it in HAVING', () => {

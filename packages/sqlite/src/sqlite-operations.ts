@@ -12,7 +12,32 @@ export function formatDateTime(d: Date): string {
   return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
 }
 
+const digit = (s: string, i: number): number => s.charCodeAt(i) - 48
+const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+
+/** Whether `s` is `YYYY-MM-DD HH:MM:SS.mmm` character by character (the form Strata writes). */
+function isStoredForm(s: string): boolean {
+  if (s.length !== 23 || s[4] !== '-' || s[7] !== '-' || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':' || s[19] !== '.') return false
+  for (const i of DIGITS) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
 function parseDateTime(s: string): Date {
+  // The form Strata writes is read without building another string (rows hold many dates); anything else goes to the Date parser.
+  if (isStoredForm(s)) {
+    const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3)
+    const month = digit(s, 5) * 10 + digit(s, 6)
+    const day = digit(s, 8) * 10 + digit(s, 9)
+    const hour = digit(s, 11) * 10 + digit(s, 12)
+    const minute = digit(s, 14) * 10 + digit(s, 15)
+    const second = digit(s, 17) * 10 + digit(s, 18)
+    const d = new Date(Date.UTC(year, month - 1, day, hour, minute, second, digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22)))
+    // Date.UTC rolls over what the parser refuses (February 30, minute 60) and reads years below 100 as 19xx.
+    if (year >= 100 && hour < 24 && minute < 60 && second < 60 && d.getUTCDate() === day && d.getUTCMonth() === month - 1) return d
+  }
   return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.replace(' ', 'T')}Z`)
 }
 

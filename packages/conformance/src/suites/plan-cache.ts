@@ -126,6 +126,20 @@ export function planCacheSuite(ctx: ConformanceContext): void {
       }
     })
 
+    it('a filter across a nullable relation joins INNER, and OR, exclude, isnull and ordering still keep rows without it', async () => {
+      const { p1, p2, p3, p4 } = await ctx.seed()
+      const filtered = Post.objects.filter({ author__name__startswith: 'A' })
+      expect(filtered.sql().sql.toLowerCase()).toContain('inner join')
+      expect(titles(await filtered)).toEqual(titles([p1, p2]))
+      expect(titles(await Post.objects.filter(Q({ author__name__startswith: 'A' }).or({ title: p4.title })))).toEqual(titles([p1, p2, p4]))
+      expect(titles(await Post.objects.exclude({ author__name__startswith: 'A' }))).toEqual(titles([p3, p4]))
+      expect(titles(await Post.objects.filter({ author__name__isnull: true }))).toEqual(titles([p4]))
+      expect(titles(await Post.objects.filter({ author__name: null }))).toEqual(titles([p4]))
+      expect(await Post.objects.orderBy('author__name', 'id').count()).toBe(4)
+      expect(titles(await Post.objects.selectRelated('author').filter({ author__age__gte: 30 }))).toEqual(titles([p1, p2]))
+      expect(titles(await Post.objects.selectRelated('author'))).toEqual(titles([p1, p2, p3, p4]))
+    })
+
     it(`the cache holds at most ${PLAN_CACHE_SIZE} shapes`, async () => {
       await ctx.seed()
       // Each slice end is a shape of its own (LIMIT is written into the SQL, as in Django).

@@ -1,4 +1,4 @@
-import { cacheRelation, deferAttributes, type Field, hydrate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
+import { cacheRelation, deferAttributes, type Field, instantiate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
 import type { DialectOperations } from '../dialect.js'
 import type { OutputColumn } from './select.js'
 
@@ -65,9 +65,9 @@ export function makeHydrator(
   const fields: (Field | undefined)[] = columns.map((c) => c.field)
   const convert = (row: Record<string, unknown>, i: number) => ops.fromDriver(fields[i], row[aliases[i]!])
   const build = (p: InstancePlan, row: Record<string, unknown>): ModelBase => {
-    const values: Record<string, unknown> = {}
-    for (const i of p.indexes) values[keys[i]!] = convert(row, i)
-    const obj = hydrate(p.meta, values, alias)
+    const obj = instantiate(p.meta, alias)
+    const target = obj as unknown as Record<string, unknown>
+    for (const i of p.indexes) target[keys[i]!] = convert(row, i)
     if (p.deferred.length) deferAttributes(obj, p.meta, p.deferred)
     for (const child of p.children) attach(obj, child, row)
     return obj
@@ -88,11 +88,12 @@ export function makeHydrator(
   switch (result) {
     case 'instances': {
       const plan = planInstances(meta, columns)
+      // The common case, per row: one object, each column converted and written into it.
       if (plan.children.length === 0 && plan.deferred.length === 0)
         return (row) => {
-          const values: Record<string, unknown> = {}
-          for (let i = 0; i < n; i++) values[keys[i]!] = convert(row, i)
-          return hydrate(meta, values, alias)
+          const obj = instantiate(meta, alias) as unknown as Record<string, unknown>
+          for (let i = 0; i < n; i++) obj[keys[i]!] = ops.fromDriver(fields[i], row[aliases[i]!])
+          return obj
         }
       return (row) => build(plan, row)
     }

@@ -1,5 +1,6 @@
 import {
   type Condition,
+  customLookup,
   exprField,
   type Field,
   type ForeignKey,
@@ -18,9 +19,11 @@ import {
   type RelatedSelection,
   type WhereNode,
 } from '@strata/core'
-import { type OperationNode, type RawBuilder, type RawNode, sql, type ValueNode } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import { type DialectOperations, type Fragment, IN_ARRAY_MIN, type StrataDialect } from '../dialect.js'
+import { innerJoinKeys, NO_KEYS } from './inner-joins.js'
 import { applySteps, customLookupSql, isJsonCondition, jsonCondition, likeEscape, sortExpressions } from './lookups.js'
+import { collectParameters } from './parameters.js'
 
 /** One selected output column and how to convert it back. */
 export interface OutputColumn {
@@ -50,6 +53,8 @@ export class QueryCompiler {
   readonly ctx: ResolveContext
   /** Columns of `selectRelated()` relations, which an aggregating query must also group by. */
   readonly relatedColumns: Fragment[] = []
+  /** Join keys that a top-level condition needs a related row for: INNER joins (`innerJoinKeys`). */
+  readonly #inner: ReadonlySet<string>
 
   constructor(state: QueryState, dialect: StrataDialect, options: { root?: string; prefix?: string; outer?: QueryCompiler } = {}) {
     this.state = state
@@ -59,6 +64,7 @@ export class QueryCompiler {
     this.root = options.root ?? `${this.#prefix}0`
     this.#outer = options.outer
     this.ctx = { annotations: state.annotations, call: state.calls }
+    this.#inner = options.outer ? NO_KEYS : innerJoinKeys(state.where)
   }
 
   #newAlias(): string {
@@ -89,7 +95,7 @@ export class QueryCompiler {
         alias = existing
         continue
       }
-      alias = this.#addJoin(hop, alias)
+      alias = this.#addJoin(hop, alias, this.#inner.has(key) ? 'inner' : 'left')
       this.#aliases.set(key, alias)
     }
     return alias
@@ -104,7 +110,7 @@ export class QueryCompiler {
     const key = `${parentKey}/${node.hop.kind}:${node.hop.field.modelName}.${node.hop.field.name}`
     let alias = this.#aliases.get(key)
     if (!alias) {
-      alias = this.#addJoin(node.hop, from, node.nullable ? 'left' : 'inner')
+      alias = this.#addJoin(node.hop, from, node.nullable && !this.#inner.has(key) ? 'left' : 'inner')
       this.#aliases.set(key, alias)
     }
     return { alias, key }
@@ -265,9 +271,33 @@ export class QueryCompiler {
     }
     const c = node
     const field = c.path.expr ? undefined : pathOutputField(c.path, this.ctx)
+    const json = !c.path.expr && isJsonCondition(c, field)
+    // Comparisons bind their values as `param()` does: converted, one parameter each (no fragment built).
+    if (!c.path.expr && !c.isExpr && !json && !(negated && c.path.hops.some((h) => h.multi)) && !customLookup(field, c.lookup)) {
+      switch (c.lookup) {
+        case 'exact':
+        case 'gt':
+        case 'gte':
+        case 'lt':
+        case 'lte':
+          out.push(this.ops.toDriver(field, c.value))
+          return true
+        case 'isnull':
+          return true
+        case 'range':
+          for (const v of c.value as unknown[]) out.push(this.ops.toDriver(field, v))
+          return true
+        case 'in': {
+          const list = c.value as unknown[]
+          if (list.length > IN_ARRAY_MIN && this.ops.inArray) break
+          for (const v of list) out.push(this.ops.toDriver(field, v))
+          return true
+        }
+      }
+    }
     // A condition on a column of the model itself renders its column without parameters; elsewhere
     // the whole condition is rendered, as where() does, and its joins are thrown away.
-    const simple = !c.path.expr && c.path.hops.length === 0 && !c.path.annotation && !c.path.keys?.length && c.path.transforms.length === 0 && !isJsonCondition(c, field)
+    const simple = !c.path.expr && c.path.hops.length === 0 && !c.path.annotation && !c.path.keys?.length && c.path.transforms.length === 0 && !json
     const fragment = simple ? this.#lookup(c, COLUMN, field) : this.condition(c, negated)
     return collectParameters(fragment.toOperationNode(), out)
   }
@@ -496,27 +526,4 @@ export function hasAggregate(e: ResolvedExpr): boolean {
 export function nodeHasAggregate(n: WhereNode): boolean {
   if (n.type === 'cond') return n.aggregate
   return n.children.some(nodeHasAggregate)
-}
-
-/** Node kinds that hold no value: identifiers, references and tables. */
-const VALUE_FREE = new Set(['IdentifierNode', 'ReferenceNode', 'ColumnNode', 'TableNode', 'SchemableIdentifierNode'])
-
-/**
- * Appends the bound values of a raw fragment's node tree to `out`, in the order the compiler emits
- * them; false when a value is written into the SQL (`sql.lit`) or a node kind is not known here.
- */
-export function collectParameters(node: OperationNode, out: unknown[]): boolean {
-  switch (node.kind) {
-    case 'RawNode':
-      for (const p of (node as RawNode).parameters) if (!collectParameters(p, out)) return false
-      return true
-    case 'ValueNode': {
-      const v = node as ValueNode
-      if (v.immediate) return false
-      out.push(v.value)
-      return true
-    }
-    default:
-      return VALUE_FREE.has(node.kind)
-  }
 }
