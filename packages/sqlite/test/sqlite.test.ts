@@ -95,10 +95,11 @@ describe('compiled SQL', () => {
     expect(q.parameters).toEqual(['%50\\%\\_off%'])
   })
 
-  it('contains is a plain (case-sensitive) LIKE, regex calls strata_regexp()', () => {
+  it('contains is a (case-sensitive) GLOB with *, ? and [ matched literally, regex calls strata_regexp()', () => {
     const c = SqPost.objects.filter({ title__contains: 'A' }).sql()
-    expect(c.sql).toContain(`where "t0"."title" like ? escape '\\'`)
-    expect(c.parameters).toEqual(['%A%'])
+    expect(c.sql).toContain(`where "t0"."title" glob ?`)
+    expect(c.parameters).toEqual(['*A*'])
+    expect(SqPost.objects.filter({ title__startswith: 'a*b?[c]%_\\' }).sql().parameters).toEqual(['a[*]b[?][[]c]%_\\*'])
     expect(SqPost.objects.filter({ title__regex: '^A' }).sql().sql).toContain('where strata_regexp("t0"."title", ?, 0)')
     expect(SqPost.objects.filter({ title__iregex: '^a' }).sql().sql).toContain('where strata_regexp("t0"."title", ?, 1)')
   })

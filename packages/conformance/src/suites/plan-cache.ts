@@ -140,6 +140,26 @@ export function planCacheSuite(ctx: ConformanceContext): void {
       expect(titles(await Post.objects.selectRelated('author'))).toEqual(titles([p1, p2, p3, p4]))
     })
 
+    it('contains, startswith and endswith match *, ?, [, ], %, _ and \\ literally and by case, on a warm cache too', async () => {
+      const a = await Author.objects.create({ name: 'Glob', email: 'glob@example.com' })
+      const names = ['a*b', 'a?b', 'a[b]c', 'a%b', 'a_b', 'a\\b', 'aXb', 'A*B']
+      for (const title of names) await Post.objects.create({ title, content: '', author: a })
+      const match = async (l: Record<string, string>) => (await Post.objects.filter(l as never)).map((p) => p.title).sort()
+      for (let i = 0; i < 2; i++) {
+        expect(await match({ title__contains: '*' })).toEqual(['A*B', 'a*b'])
+        expect(await match({ title__contains: '?' })).toEqual(['a?b'])
+        expect(await match({ title__contains: '[b]' })).toEqual(['a[b]c'])
+        expect(await match({ title__startswith: 'a[' })).toEqual(['a[b]c'])
+        expect(await match({ title__endswith: ']c' })).toEqual(['a[b]c'])
+        expect(await match({ title__contains: '%' })).toEqual(['a%b'])
+        expect(await match({ title__contains: '_' })).toEqual(['a_b'])
+        expect(await match({ title__contains: '\\' })).toEqual(['a\\b'])
+        expect(await match({ title__startswith: 'a*' })).toEqual(['a*b'])
+        expect(await match({ title__endswith: '*b' })).toEqual(['a*b'])
+        expect(await match({ title__contains: 'X' })).toEqual(['aXb'])
+      }
+    })
+
     it(`the cache holds at most ${PLAN_CACHE_SIZE} shapes`, async () => {
       await ctx.seed()
       // Each slice end is a shape of its own (LIMIT is written into the SQL, as in Django).
