@@ -188,10 +188,13 @@ export function transactionSuite(ctx: ConformanceContext): void {
       const events: string[] = []
       const written = barrier(2)
       const counted = barrier(2)
+      // Fresh unique keys: on InnoDB, inserting a key that an earlier test deleted (not yet purged)
+      // takes next-key locks that can make the two inserts wait on each other.
+      const run = `${Date.now()}${Math.floor(Math.random() * 1e6)}`
       const block = (name: string) =>
         atomic(async () => {
           events.push(`${name} start`)
-          await Author.objects.create({ name, email: `${name}@example.com` })
+          await Author.objects.create({ name, email: `${name}-${run}@example.com` })
           if (!ctx.features.serialisedTransactions) await written()
           const visible = await Author.objects.count()
           events.push(`${name} sees ${visible}`)
