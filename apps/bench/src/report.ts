@@ -184,7 +184,8 @@ export function chartSvg(results: RunResults, summary: Summary): string {
   parts.push(`<line x1="${oneX.toFixed(1)}" y1="30" x2="${oneX.toFixed(1)}" y2="${y - 8}" stroke="#444" stroke-dasharray="4 3"/>`)
   const title = `Geometric mean over the ten operations of ops/s relative to the raw driver (1.00 = raw; higher is faster)`
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="system-ui, sans-serif" font-size="12" role="img" aria-labelledby="title">`,
+    `<title id="title">${esc(title)}</title>`,
     '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="10" y="20" font-size="13">${esc(title)}</text>`,
     ...parts,

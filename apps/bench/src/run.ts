@@ -6,9 +6,10 @@
  *   pnpm bench                          # every contender, every database, 3 rounds
  *   pnpm bench -- --db sqlite --contenders raw,strata,kysely --rounds 5
  *   pnpm bench -- --smoke               # the CI run: a small seed, a few iterations, no README change
+ *   pnpm bench -- --report              # rewrite the README section and chart from results/latest.json
  */
 import { fork } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -120,6 +121,12 @@ async function runDatabase(options: Options, target: Target, results: RunResults
 }
 
 async function main(): Promise<void> {
+  // `--report`: write the README section and the chart again from results/latest.json, running nothing.
+  if (process.argv.includes('--report')) {
+    const saved = JSON.parse(readFileSync(join(APP, 'results', 'latest.json'), 'utf8')) as RunResults
+    writeReport(APP, saved, summarise(saved))
+    return
+  }
   const options = parseArgs(process.argv.slice(2))
   const name = options.smoke ? 'strata_bench_smoke' : 'strata_bench'
   const seed = options.smoke ? SMOKE_SEED : FULL_SEED
