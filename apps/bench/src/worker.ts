@@ -37,7 +37,7 @@ export interface WorkerResult {
 }
 
 /** Runs operation `op` of iteration `i` with that iteration's parameters. */
-function runOp(c: Contender, op: Operation, i: number, t: Target): PromiseLike<unknown> {
+export function runOp(c: Contender, op: Operation, i: number, t: Target): PromiseLike<unknown> {
   const s = t.seed
   switch (op) {
     case 'getPost':

@@ -1,5 +1,5 @@
 import type { Field, FieldKind, ModelMeta } from '@strata/core'
-import type { Dialect as KyselyDialect, Expression, Kysely, RawBuilder } from 'kysely'
+import type { CompiledQuery, Dialect as KyselyDialect, Expression, Kysely, QueryResult, RawBuilder } from 'kysely'
 import type { KyselyEngine } from './engine.js'
 import type { DatabaseSchemaEditor } from './schema-editor.js'
 import type { JsonOperations } from './json-operations.js'
@@ -213,6 +213,28 @@ export interface StrataDialect {
   schemaEditor?(engine: KyselyEngine): DatabaseSchemaEditor
   /** The database's own command-line client on this database (`strata dbshell`). */
   shellCommand?(): { readonly command: string; readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>> }
+}
+
+/**
+ * The hot path of a Kysely driver: a driver object (what the dialect's `createKyselyDialect()`
+ * makes `createDriver()` return) may implement it to run a compiled query straight on the
+ * database client, without Kysely's executor, connection provider and driver wrappers. The engine
+ * uses it only outside `atomic` blocks, logs the query itself and maps errors with `mapError`.
+ */
+export interface DirectDriver {
+  /**
+   * Runs `query` on a connection of its own (a pooled one, or SQLite's single connection when it
+   * is free) and gives the result exactly as the driver's `DatabaseConnection.executeQuery` would
+   * (`rows`, `numAffectedRows` and `insertId` as bigints). Returns undefined when it cannot run it
+   * now (not initialised yet, connection busy): the engine then takes Kysely's path. Errors are the
+   * driver's own, thrown or rejected.
+   */
+  runDirect(query: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
+}
+
+/** Whether a Kysely driver implements the direct hot path. */
+export function isDirectDriver(driver: unknown): driver is DirectDriver {
+  return typeof (driver as Partial<DirectDriver> | null)?.runDirect === 'function'
 }
 
 /** The untyped database shape the ORM uses with Kysely (tables are known from metadata, not types). */
