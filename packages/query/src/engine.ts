@@ -16,12 +16,12 @@ import {
   TransactionManagementError,
   type UpdateConflicts,
 } from '@strata/core'
-import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely'
+import { type CompiledQuery, type DatabaseConnection, type Kysely, type LogEvent, type QueryResult, type RawBuilder, sql } from 'kysely'
 import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/select.js'
 import { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
-import type { DB, Fragment, StrataDialect } from './dialect.js'
+import type { DB, DirectDriver, Fragment, StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
 import { PlanCache, SqlCache } from './plans.js'
 import { shapeId, valueShape } from './compiler/shape.js'
@@ -30,6 +30,17 @@ import { type AtomicOptions, brokenError, isRetryableError, runAtomic } from './
 
 /** Numbers the SQL cursors `iterator()` declares, so that nested loops get distinct names. */
 let cursors = 0
+
+/** Where an engine reports the queries it runs past Kysely (`connect({ log })`, `captureQueries`). */
+export interface QueryLogger {
+  /** Whether anyone listens (timing is skipped otherwise). */
+  readonly active: () => boolean
+  /** Reports one query, as Kysely's `log` option would. */
+  readonly log: (event: LogEvent) => void
+}
+
+/** The connection of a block's transaction, found once per transaction (`#blockConnection`). */
+const blockConnections = new WeakMap<object, Promise<DatabaseConnection>>()
 
 /** Executes QuerySets on one configured database through Kysely. */
 export class KyselyEngine implements Engine {
@@ -44,11 +55,16 @@ export class KyselyEngine implements Engine {
   readonly #updates: PlanCache<null>
   /** Compiled INSERTs by table, columns, row count and options. */
   readonly #inserts = new SqlCache()
+  /** The driver's hot path, when it has one (`DirectDriver`). */
+  readonly #direct: DirectDriver | undefined
+  readonly #logger: QueryLogger | undefined
 
-  constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>) {
+  constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>, direct?: DirectDriver, logger?: QueryLogger) {
     this.alias = alias
     this.dialect = dialect
     this.kysely = kysely
+    this.#direct = direct
+    this.#logger = logger
     this.#plans = new PlanCache(dialect)
     this.#updates = new PlanCache(dialect)
   }
@@ -121,14 +137,65 @@ export class KyselyEngine implements Engine {
     return list
   }
 
-  /** Runs compiled SQL as `run()` does (the current transaction, errors mapped). */
+  /**
+   * Runs compiled SQL as `run()` does (the current transaction, errors mapped). The hot path:
+   * outside a block, through the driver's `runDirect` when it has one; inside a block, straight
+   * on the block's connection. Both skip Kysely's executor and connection provider, and give
+   * the same results, logs and errors.
+   */
   async execute<R = Record<string, unknown>>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const db = this.executor()
+    const frame = currentTransaction(this.alias)
     try {
-      return (await db.executeQuery(compiled)) as QueryResult<R>
+      if (frame === undefined) {
+        if (this.#direct !== undefined) {
+          const result = this.#runDirect(this.#direct, compiled)
+          if (result !== undefined) return (await result) as QueryResult<R>
+        }
+        return (await this.kysely.executeQuery(compiled)) as QueryResult<R>
+      }
+      if (frame.broken) throw brokenError(frame)
+      const trx = frame.trx
+      // A query left running after its block ended: Kysely's own error.
+      if (trx.isCommitted || trx.isRolledBack) return (await trx.executeQuery(compiled)) as QueryResult<R>
+      const connection = await this.#blockConnection(trx)
+      // The guard (guard.ts) checks and marks the block; Kysely's runtime driver logs it.
+      return (await connection.executeQuery(compiled)) as QueryResult<R>
     } catch (e) {
       throw this.dialect.mapError(e)
     }
+  }
+
+  /** `runDirect` with the query logged as Kysely logs its own. */
+  #runDirect(direct: DirectDriver, compiled: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined {
+    const logger = this.#logger
+    if (logger === undefined || !logger.active()) return direct.runDirect(compiled)
+    const start = performance.now()
+    const fail = (error: unknown): never => {
+      logger.log({ level: 'error', error, query: compiled, queryDurationMillis: performance.now() - start })
+      throw error
+    }
+    const done = (result: QueryResult<unknown>): QueryResult<unknown> => {
+      logger.log({ level: 'query', query: compiled, queryDurationMillis: performance.now() - start })
+      return result
+    }
+    let result: QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
+    try {
+      result = direct.runDirect(compiled)
+    } catch (e) {
+      return fail(e)
+    }
+    if (result === undefined) return undefined
+    return result instanceof Promise ? result.then(done, fail) : done(result)
+  }
+
+  /** The connection a block's transaction holds (Kysely's, wrapped by the guard and the logger), found once. */
+  #blockConnection(trx: Kysely<DB>): Promise<DatabaseConnection> {
+    let connection = blockConnections.get(trx)
+    if (connection === undefined) {
+      connection = trx.getExecutor().provideConnection((c) => Promise.resolve(c))
+      blockConnections.set(trx, connection)
+    }
+    return connection
   }
 
   /**

@@ -18,10 +18,14 @@ import { brokenError, markBroken } from './transaction.js'
  * `db.raw`, the Kysely of `db.kysely()`), follows the `atomic` block it runs in: refused with
  * `TransactionManagementError` once the block must roll back, and marking the block so when it fails.
  */
-export function guardDialect(alias: string, dialect: Dialect, mapError: (error: unknown) => Error): Dialect {
+export function guardDialect(alias: string, dialect: Dialect, mapError: (error: unknown) => Error, onDriver?: (driver: Driver) => void): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new GuardedDriver(alias, dialect.createDriver(), mapError),
+    createDriver: () => {
+      const driver = dialect.createDriver()
+      onDriver?.(driver)
+      return new GuardedDriver(alias, driver, mapError)
+    },
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createIntrospector: (db) => dialect.createIntrospector(db),
   }

@@ -1,12 +1,15 @@
 import { OperationalError } from '@strata/core'
+import type { DirectDriver } from '@strata/query'
 import {
   CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type QueryCompiler,
+  type QueryResult,
   SqliteDialect,
   type SqliteDialectConfig,
 } from 'kysely'
+import type { StatementSource } from './sqlite-statements.js'
 
 /** How the SQLite driver hands out its one connection. */
 export interface SqliteQueueOptions {
@@ -25,29 +28,56 @@ export interface SqliteQueueOptions {
  */
 export class StrataSqliteDialect extends SqliteDialect {
   readonly #queue: SqliteQueueOptions
+  readonly #source: { current?: StatementSource }
 
-  constructor(config: SqliteDialectConfig, queue: SqliteQueueOptions) {
-    super(config)
+  constructor(config: Omit<SqliteDialectConfig, 'database'> & { database: () => Promise<StatementSource> }, queue: SqliteQueueOptions) {
+    const source: { current?: StatementSource } = {}
+    super({
+      ...config,
+      database: async () => {
+        source.current = await config.database()
+        return source.current
+      },
+    })
     this.#queue = queue
+    this.#source = source
   }
 
   override createDriver(): Driver {
-    return new QueuedSqliteDriver(super.createDriver(), this.#queue)
+    return new QueuedSqliteDriver(super.createDriver(), this.#queue, this.#source)
   }
 }
 
-class QueuedSqliteDriver implements Driver {
+class QueuedSqliteDriver implements Driver, DirectDriver {
   readonly #inner: Driver
   readonly #queue: SqliteQueueOptions
   readonly #mutex = new TimedMutex()
+  readonly #source: { current?: StatementSource }
+  /** The database, once `init()` has opened it and until `destroy()`. */
+  #db: StatementSource | undefined
 
-  constructor(inner: Driver, queue: SqliteQueueOptions) {
+  constructor(inner: Driver, queue: SqliteQueueOptions, source: { current?: StatementSource }) {
     this.#inner = inner
     this.#queue = queue
+    this.#source = source
   }
 
-  init(): Promise<void> {
-    return this.#inner.init()
+  async init(): Promise<void> {
+    await this.#inner.init()
+    this.#db = this.#source.current
+  }
+
+  /**
+   * The hot path: when nobody holds the connection, runs the statement at once, synchronously
+   * (nothing else can run on it meanwhile), with the result Kysely's SQLite connection gives.
+   */
+  runDirect(query: CompiledQuery): QueryResult<unknown> | undefined {
+    const db = this.#db
+    if (db === undefined || this.#mutex.held) return undefined
+    const stmt = db.prepare(query.sql)
+    if (stmt.reader) return { rows: stmt.all(query.parameters) as unknown[] }
+    const { changes, lastInsertRowid } = stmt.run(query.parameters)
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -106,6 +136,7 @@ class QueuedSqliteDriver implements Driver {
   }
 
   destroy(): Promise<void> {
+    this.#db = undefined
     return this.#inner.destroy()
   }
 }
@@ -113,6 +144,11 @@ class QueuedSqliteDriver implements Driver {
 /** A first-come, first-served lock whose waiters give up after a timeout. */
 export class TimedMutex {
   #held = false
+
+  /** Whether someone holds the lock. */
+  get held(): boolean {
+    return this.#held
+  }
   readonly #waiters: { grant: () => void; timer: ReturnType<typeof setTimeout> | undefined }[] = []
 
   /** Takes the lock, waiting at most `timeout` ms; then fails with `OperationalError`. */
