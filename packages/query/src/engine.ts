@@ -28,6 +28,31 @@ import { shapeId, valueShape } from './compiler/shape.js'
 import { streamPages } from './stream.js'
 import { type AtomicOptions, brokenError, isRetryableError, runAtomic } from './transaction.js'
 
+/**
+ * The indexes of `rows` grouped by which fields they give (rows that give the generated key and
+ * rows that do not are inserted separately): one group when all give the same, as in most calls.
+ */
+function groupByGivenFields(meta: ModelMeta, rows: readonly Record<string, unknown>[]): number[][] {
+  const fields = meta.concreteFields
+  const given = (row: Record<string, unknown>): string => {
+    let k = ''
+    for (let j = 0; j < fields.length; j++) k += row[fields[j]!.attname] === undefined ? '0' : '1'
+    return k
+  }
+  const first = given(rows[0]!)
+  let i = 1
+  while (i < rows.length && given(rows[i]!) === first) i++
+  if (i === rows.length) return [Array.from({ length: rows.length }, (_, n) => n)]
+  const groups = new Map<string, number[]>()
+  rows.forEach((row, n) => {
+    const k = given(row)
+    const list = groups.get(k)
+    if (list) list.push(n)
+    else groups.set(k, [n])
+  })
+  return [...groups.values()]
+}
+
 /** Numbers the SQL cursors `iterator()` declares, so that nested loops get distinct names. */
 let cursors = 0
 
@@ -453,16 +478,8 @@ export class KyselyEngine implements Engine {
     const unsure = options.ignoreConflicts === true || upsert !== undefined
     const ops = this.dialect.ops
     const out: unknown[] = new Array(rows.length)
-    // Rows that give the generated key and rows that do not are inserted separately.
-    const groups = new Map<string, number[]>()
-    rows.forEach((r, i) => {
-      const k = meta.concreteFields.filter((f) => r[f.attname] !== undefined).map((f) => f.attname).join(',')
-      const list = groups.get(k) ?? []
-      list.push(i)
-      groups.set(k, list)
-    })
     const pk = meta.pk
-    for (const [, indexes] of groups) {
+    for (const indexes of groupByGivenFields(meta, rows)) {
       const fields = meta.concreteFields.filter((f) => rows[indexes[0]!]![f.attname] !== undefined)
       const params: unknown[] = []
       for (const i of indexes) {
