@@ -4,7 +4,8 @@ export function config(overrides = {}) {
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
     dts: true,
-    clean: true,
+    // Files are overwritten in place, so that a rebuild never leaves a moment without dist (parallel runs import it).
+    clean: false,
     sourcemap: true,
     target: 'node20',
     treeshake: true,
