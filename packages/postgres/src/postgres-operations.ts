@@ -9,6 +9,7 @@ import {
 import type { DialectOperations, Fragment } from '@strata/query'
 import { sql } from 'kysely'
 import { postgresJson } from './postgres-json.js'
+import { unnestRows } from './postgres-unnest.js'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 const DAY = 86_400_000
@@ -85,8 +86,86 @@ function toNumber(v: unknown): unknown {
   return typeof v === 'bigint' || typeof v === 'string' ? Number(v) : v
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
+
 function safeNumber(v: bigint): number | bigint {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v
+  return v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v
+}
+
+/** A value read from PostgreSQL: never null (callers read null and undefined as null). */
+type Reader = (value: unknown) => unknown
+
+// One reader per kind, chosen once per field (a query's hydrator picks them when it is built).
+const readUntyped: Reader = (v) => (typeof v === 'bigint' ? safeNumber(v) : v)
+const readBoolean: Reader = (v) => (typeof v === 'boolean' ? v : v === 't' || v === 'true' || Number(v) === 1)
+const readNumber: Reader = toNumber
+const readBigInt: Reader = (v) =>
+  typeof v === 'bigint' ? v : BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).split('.')[0]!)
+const readDateTime: Reader = (v) => (v instanceof Date ? v : parseTimestamp(String(v)))
+const readDate: Reader = dateString
+const readDuration: Reader = intervalToMs
+const readJson: Reader = (v) => v
+const readBinary: Reader = (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v)
+const readText: Reader = (v) => (typeof v === 'string' ? v : String(v))
+
+/** Decimal readers by number of decimal places. */
+const decimalReaders = new Map<number, Reader>()
+
+function decimalReader(places: number): Reader {
+  let read = decimalReaders.get(places)
+  if (read === undefined) {
+    read = (v) => {
+      const text = String(v)
+      return normalizeDecimal(text, places, () => {
+        throw new NotSupportedError(`PostgreSQL returned a non-numeric decimal: ${text}`)
+      })
+    }
+    decimalReaders.set(places, read)
+  }
+  return read
+}
+
+/** How a non-null value of `field` read from PostgreSQL becomes its JavaScript value. */
+function readerFor(field: Field | undefined): Reader {
+  const f = storageField(field)
+  switch (f?.kind) {
+    case undefined:
+      return readUntyped
+    case 'boolean':
+      return readBoolean
+    case 'auto':
+    case 'integer':
+    case 'smallInteger':
+    case 'positiveInteger':
+    case 'float':
+      return readNumber
+    case 'bigAuto':
+    case 'bigInteger':
+      return readBigInt
+    case 'decimal':
+      return decimalReader((f as DecimalField<boolean, boolean>).decimalPlaces)
+    case 'dateTime':
+      return readDateTime
+    case 'date':
+      return readDate
+    case 'duration':
+      return readDuration
+    case 'json':
+      return readJson
+    case 'binary':
+      return readBinary
+    case 'time':
+    case 'char':
+    case 'text':
+    case 'email':
+    case 'url':
+    case 'slug':
+    case 'uuid':
+      return readText
+    default:
+      return readNumber
+  }
 }
 
 // Fields PostgreSQL stores as text; anything else is cast to text before LIKE, as Django does.
@@ -153,54 +232,11 @@ export const postgresOperations: DialectOperations = {
   },
 
   fromDriver(field, value) {
-    if (value === null || value === undefined) return null
-    const f = storageField(field)
-    switch (f?.kind) {
-      case undefined:
-        return typeof value === 'bigint' ? safeNumber(value) : value
-      case 'boolean':
-        return typeof value === 'boolean' ? value : value === 't' || value === 'true' || Number(value) === 1
-      case 'auto':
-      case 'integer':
-      case 'smallInteger':
-      case 'positiveInteger':
-      case 'float':
-        return toNumber(value)
-      case 'bigAuto':
-      case 'bigInteger':
-        return typeof value === 'bigint'
-          ? value
-          : BigInt(typeof value === 'number' ? Math.trunc(value) : String(value).split('.')[0]!)
-      case 'decimal': {
-        const places = (f as DecimalField<boolean, boolean>).decimalPlaces
-        const text = String(value)
-        return normalizeDecimal(text, places, () => {
-          throw new NotSupportedError(`PostgreSQL returned a non-numeric decimal: ${text}`)
-        })
-      }
-      case 'dateTime':
-        return value instanceof Date ? value : parseTimestamp(String(value))
-      case 'date':
-        return dateString(value)
-      case 'duration':
-        return intervalToMs(value)
-      case 'json':
-        return value
-      case 'binary':
-        return value instanceof Uint8Array
-          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-          : value
-      case 'time':
-      case 'char':
-      case 'text':
-      case 'email':
-      case 'url':
-      case 'slug':
-      case 'uuid':
-        return typeof value === 'string' ? value : String(value)
-      default:
-        return toNumber(value)
-    }
+    return value === null || value === undefined ? null : readerFor(field)(value)
+  },
+
+  fromDriverFor(field) {
+    return readerFor(field)
   },
 
   textLookup(lookup, lhs, value, field) {
@@ -395,6 +431,10 @@ export const postgresOperations: DialectOperations = {
 
   insertVerb() {
     return 'insert'
+  },
+
+  insertColumns(fields, columns) {
+    return unnestRows(fields, columns, (f) => this.columnType(f))
   },
 
   insertSuffix(ignoreConflicts) {

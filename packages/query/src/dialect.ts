@@ -95,6 +95,12 @@ export interface DialectOperations {
   /** Converts what the driver returned to the field's JavaScript type. */
   fromDriver(field: Field | undefined, value: unknown): unknown
   /**
+   * The conversion `fromDriver` applies to the non-null values of `field`, chosen once (row
+   * hydrators pick one per column when they are built; null and undefined read as null). Optional:
+   * without it, each value goes through `fromDriver`.
+   */
+  fromDriverFor?(field: Field | undefined): (value: unknown) => unknown
+  /**
    * Renders `exact` (`lhs = rhs`) where equality needs more than `=`, such as a case-sensitive
    * comparison whatever the column's collation. Optional: the compiler writes `lhs = rhs` without it.
    */
@@ -115,6 +121,13 @@ export interface DialectOperations {
   autoIncrement(field: Field): string
   /** The INSERT verb with conflict handling (`INSERT OR IGNORE`, `INSERT IGNORE`, or `INSERT`). */
   insertVerb(ignoreConflicts: boolean): string
+  /**
+   * The rows of a multi-row INSERT as one bound array per column (PostgreSQL's `select * from
+   * unnest($1::integer[], ...)`), so that its text and parameter count do not depend on how many
+   * rows there are. `columns[k]` holds the driver values of `fields[k]`, and each must be bound as
+   * one parameter, in order. Undefined when a field cannot travel that way: then VALUES lists.
+   */
+  insertColumns?(fields: readonly Field[], columns: readonly (readonly unknown[])[]): Fragment | undefined
   /** Text after VALUES for conflict handling (`ON CONFLICT DO NOTHING`), or empty; `meta` is the model inserted into. */
   insertSuffix(ignoreConflicts: boolean, meta?: ModelMeta): string
   /**

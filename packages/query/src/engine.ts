@@ -481,22 +481,35 @@ export class KyselyEngine implements Engine {
     const pk = meta.pk
     for (const indexes of groupByGivenFields(meta, rows)) {
       const fields = meta.concreteFields.filter((f) => rows[indexes[0]!]![f.attname] !== undefined)
-      const params: unknown[] = []
-      for (const i of indexes) {
-        const row = rows[i]!
-        for (const f of fields) params.push(ops.toDriver(f, row[f.attname]))
+      const n = fields.length
+      // Several rows go as one array per column where the dialect can (PostgreSQL's UNNEST, as
+      // Django 5.2): the text and its prepared statement then do not depend on the row count.
+      let columns: unknown[][] | undefined
+      let rowsSql: Fragment | undefined
+      if (indexes.length > 1 && n > 0 && ops.insertColumns) {
+        columns = fields.map((f) => indexes.map((i) => ops.toDriver(f, rows[i]![f.attname])))
+        rowsSql = ops.insertColumns(fields, columns)
+      }
+      let params: unknown[]
+      if (rowsSql !== undefined) params = columns!
+      else {
+        params = new Array(indexes.length * n)
+        let p = 0
+        for (const i of indexes) {
+          const row = rows[i]!
+          for (let k = 0; k < n; k++) params[p++] = ops.toDriver(fields[k]!, row[fields[k]!.attname])
+        }
       }
       const returning = this.dialect.features.returning
-      // The text depends on the table, the columns, the number of rows and the options only (`SqlCache`).
-      const key = `${shapeId(meta)}:${fields.map(shapeId).join(',')}:${indexes.length}:${options.ignoreConflicts === true}:${upsert ? `${upsert.uniqueColumns.join(',')}/${upsert.updateColumns.join(',')}` : ''}`
+      // The text depends on the table, the columns, the number of rows (or UNNEST) and the options only (`SqlCache`).
+      const key = `${shapeId(meta)}:${fields.map(shapeId).join(',')}:${rowsSql !== undefined ? 'columns' : indexes.length}:${options.ignoreConflicts === true}:${upsert ? `${upsert.uniqueColumns.join(',')}/${upsert.updateColumns.join(',')}` : ''}`
       const compiled = this.#inserts.get(key, params, () => {
-        const colList = fields.length ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
-        const n = fields.length
-        const values = indexes.map((_, r) => sql`(${sql.join(fields.map((_, k) => sql.val(params[r * n + k])))})`)
+        const colList = n ? sql`(${sql.join(fields.map((f) => sql.id(f.column)))})` : sql``
+        const values = () => sql`values ${sql.join(indexes.map((_, r) => sql`(${sql.join(fields.map((_, k) => sql.val(params[r * n + k])))})`))}`
         const verb = sql.raw(ops.insertVerb(options.ignoreConflicts === true))
         const suffixText = ops.insertSuffix(options.ignoreConflicts === true, meta)
         const suffix: Fragment | null = upsert && conflictUpdate ? conflictUpdate.call(ops, upsert.uniqueColumns, upsert.updateColumns) : suffixText ? sql.raw(suffixText) : null
-        const body = fields.length ? sql`${colList} values ${sql.join(values)}` : sql`default values`
+        const body = n ? sql`${colList} ${rowsSql ?? values()}` : sql`default values`
         return sql`${verb} into ${sql.table(meta.dbTable)} ${body}${suffix ? sql` ${suffix}` : sql``}${returning ? sql` returning ${sql.id(pk.column)} as ${sql.id('pk')}` : sql``}`.compile(this.kysely)
       })
       const r = await this.execute<{ pk: unknown }>(compiled)
