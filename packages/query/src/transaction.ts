@@ -40,6 +40,10 @@ const OPTION_NAMES = new Set(['isolation', 'savepoint', 'durable', 'retries', 'u
 const MAX_RETRIES = 100
 
 let savepoints = 0
+
+const OPEN_BLOCKS = Symbol.for('strata.openBlocks')
+/** Outermost blocks open in the process (one counter for the ESM and CommonJS builds, like the context). */
+const openBlocks: { count: number } = ((globalThis as { [OPEN_BLOCKS]?: { count: number } })[OPEN_BLOCKS] ??= { count: 0 })
 type Savepointed = ControlledTransaction<DB, [string]>
 
 /**
@@ -75,7 +79,29 @@ export async function runAtomic<T>(
   }
 }
 
+/**
+ * Opens an outermost block; when the last open one ends, the transaction context is switched off.
+ * On Node 20 an enabled AsyncLocalStorage runs async hooks on every promise of the process (a
+ * query costs about twice as much); switched off, `getStore()` is undefined at no cost until the
+ * next block switches it on again, and code outside blocks runs at full speed.
+ */
 async function outermost<T>(
+  alias: string,
+  root: Kysely<DB>,
+  frames: ReadonlyMap<string, TransactionFrame> | undefined,
+  fn: () => Promise<T>,
+  options: AtomicOptions,
+  mapError: (error: unknown) => Error,
+): Promise<{ result: T; callbacks: readonly CommitCallback[] }> {
+  openBlocks.count++
+  try {
+    return await outermostBlock(alias, root, frames, fn, options, mapError)
+  } finally {
+    if (--openBlocks.count === 0) transactionContext.disable()
+  }
+}
+
+async function outermostBlock<T>(
   alias: string,
   root: Kysely<DB>,
   frames: ReadonlyMap<string, TransactionFrame> | undefined,
