@@ -243,6 +243,12 @@ export interface DirectDriver {
    * driver's own, thrown or rejected.
    */
   runDirect(query: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
+  /**
+   * For drivers whose `atomic` blocks all hold one and the same connection (SQLite): runs `query`
+   * on it for the block open in the caller's context, as that block's connection would. The
+   * engine checks and marks the block, logs the query and maps errors.
+   */
+  runInBlock?(query: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>>
 }
 
 /** Whether a Kysely driver implements the direct hot path. */

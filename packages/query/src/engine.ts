@@ -26,7 +26,7 @@ import { explainSpec } from './explain.js'
 import { PlanCache, SqlCache } from './plans.js'
 import { shapeId, valueShape } from './compiler/shape.js'
 import { streamPages } from './stream.js'
-import { type AtomicOptions, brokenError, isRetryableError, runAtomic } from './transaction.js'
+import { type AtomicOptions, brokenError, isRetryableError, markBroken, runAtomic } from './transaction.js'
 
 /**
  * The indexes of `rows` grouped by which fields they give (rows that give the generated key and
@@ -80,15 +80,17 @@ export class KyselyEngine implements Engine {
   readonly #updates: PlanCache<null>
   /** Compiled INSERTs by table, columns, row count and options. */
   readonly #inserts = new SqlCache()
-  /** The driver's hot path, when it has one (`DirectDriver`). */
-  readonly #direct: DirectDriver | undefined
+  /** The driver's hot paths, when it has them (`DirectDriver`). */
+  readonly #runDirect: ((query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined) | undefined
+  readonly #runInBlock: ((query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>>) | undefined
   readonly #logger: QueryLogger | undefined
 
   constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>, direct?: DirectDriver, logger?: QueryLogger) {
     this.alias = alias
     this.dialect = dialect
     this.kysely = kysely
-    this.#direct = direct
+    this.#runDirect = direct ? (query) => direct.runDirect(query) : undefined
+    this.#runInBlock = direct?.runInBlock ? (query) => direct.runInBlock!(query) : undefined
     this.#logger = logger
     this.#plans = new PlanCache(dialect)
     this.#updates = new PlanCache(dialect)
@@ -172,8 +174,8 @@ export class KyselyEngine implements Engine {
     const frame = currentTransaction(this.alias)
     try {
       if (frame === undefined) {
-        if (this.#direct !== undefined) {
-          const result = this.#runDirect(this.#direct, compiled)
+        if (this.#runDirect !== undefined) {
+          const result = this.#logged(compiled, this.#runDirect)
           if (result !== undefined) return (await result) as QueryResult<R>
         }
         return (await this.kysely.executeQuery(compiled)) as QueryResult<R>
@@ -182,6 +184,16 @@ export class KyselyEngine implements Engine {
       const trx = frame.trx
       // A query left running after its block ended: Kysely's own error.
       if (trx.isCommitted || trx.isRolledBack) return (await trx.executeQuery(compiled)) as QueryResult<R>
+      if (this.#runInBlock !== undefined) {
+        try {
+          return (await this.#logged(compiled, this.#runInBlock))! as QueryResult<R>
+        } catch (e) {
+          // As the guard (guard.ts) does for every other path: a failed statement breaks the block.
+          const error = this.dialect.mapError(e)
+          markBroken(frame, error)
+          throw error
+        }
+      }
       const connection = await this.#blockConnection(trx)
       // The guard (guard.ts) checks and marks the block; Kysely's runtime driver logs it.
       return (await connection.executeQuery(compiled)) as QueryResult<R>
@@ -190,10 +202,10 @@ export class KyselyEngine implements Engine {
     }
   }
 
-  /** `runDirect` with the query logged as Kysely logs its own. */
-  #runDirect(direct: DirectDriver, compiled: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined {
+  /** Runs `compiled` through `run` (a `DirectDriver` method), the query logged as Kysely logs its own. */
+  #logged(compiled: CompiledQuery, run: (query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined {
     const logger = this.#logger
-    if (logger === undefined || !logger.active()) return direct.runDirect(compiled)
+    if (logger === undefined || !logger.active()) return run(compiled)
     const start = performance.now()
     const fail = (error: unknown): never => {
       logger.log({ level: 'error', error, query: compiled, queryDurationMillis: performance.now() - start })
@@ -205,7 +217,7 @@ export class KyselyEngine implements Engine {
     }
     let result: QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
     try {
-      result = direct.runDirect(compiled)
+      result = run(compiled)
     } catch (e) {
       return fail(e)
     }

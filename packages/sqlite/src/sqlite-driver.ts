@@ -74,10 +74,14 @@ class QueuedSqliteDriver implements Driver, DirectDriver {
   runDirect(query: CompiledQuery): QueryResult<unknown> | undefined {
     const db = this.#db
     if (db === undefined || this.#mutex.held) return undefined
-    const stmt = db.prepare(query.sql)
-    if (stmt.reader) return { rows: stmt.all(query.parameters) as unknown[] }
-    const { changes, lastInsertRowid } = stmt.run(query.parameters)
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
+    return run(db, query)
+  }
+
+  /** Inside a block, which holds the one connection: the statement at once, synchronously. */
+  runInBlock(query: CompiledQuery): QueryResult<unknown> {
+    const db = this.#db
+    if (db === undefined) throw new OperationalError('SQLite: the database is closed.')
+    return run(db, query)
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -139,6 +143,14 @@ class QueuedSqliteDriver implements Driver, DirectDriver {
     this.#db = undefined
     return this.#inner.destroy()
   }
+}
+
+/** Runs a statement as Kysely's SQLite connection does, with the same result. */
+function run(db: StatementSource, query: CompiledQuery): QueryResult<unknown> {
+  const stmt = db.prepare(query.sql)
+  if (stmt.reader) return { rows: stmt.all(query.parameters) as unknown[] }
+  const { changes, lastInsertRowid } = stmt.run(query.parameters)
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
 }
 
 /** A first-come, first-served lock whose waiters give up after a timeout. */
