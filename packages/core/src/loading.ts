@@ -197,12 +197,25 @@ function keyOf(value: unknown): string {
   return String(value)
 }
 
+/**
+ * Whether the SELECT of `s` binds no parameter of its own: no conditions, annotations, slices or
+ * expressions, an ordering by plain columns. Such a state (a related model's default queryset,
+ * usually) needs no compilation to count its parameters.
+ */
+function bindsNothing(s: QueryState): boolean {
+  if (s.where !== null || s.annotations.size > 0 || s.values !== null || s.groupBy !== null || s.combinator || s.distinctOn?.length) return false
+  if (s.limit !== null || s.offset !== 0 || s.empty) return false
+  if (s.order === null) return s.meta.ordering.every((name) => !name.includes('__'))
+  return s.order.every((t) => t.expr === 'random' || (t.expr.type === 'col' && t.expr.path.transforms.length === 0 && !t.expr.path.keys?.length && !t.expr.path.expr && !t.expr.path.annotation))
+}
+
 /** Runs `make(batch)` for the keys in batches that keep each query under the database's parameter limit. */
 async function inBatches(base: QuerySet<unknown>, keys: readonly unknown[], make: (batch: readonly unknown[]) => QuerySet<unknown>): Promise<object[]> {
   if (keys.length === 0) return []
   const engine = getEngine(base.state.using ?? 'default')
-  const used = engine.compile(base.state).parameters.length
+  const used = bindsNothing(base.state) ? 0 : engine.compile(base.state).parameters.length
   const size = Math.max(1, (engine.maxQueryParams ?? 999) - used)
+  if (keys.length <= size) return (await make(keys)) as object[]
   const rows: object[] = []
   for (let i = 0; i < keys.length; i += size) rows.push(...((await make(keys.slice(i, i + size))) as object[]))
   return rows

@@ -30,6 +30,44 @@ export interface InstanceState {
 /** The symbol under which instance state is kept. */
 export const STATE: unique symbol = Symbol.for('strata.instance-state') as never
 
+/** A base whose constructor returns the object it is given, so that a subclass can add its private field to any object. */
+class Stamp {
+  constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the point of the class
+    return target
+  }
+}
+
+/**
+ * Holds each instance's state in a private field: adding it costs a property write (defining a
+ * non-enumerable property costs several times more, per row loaded), and like one it stays out
+ * of `Object.keys`, spread, JSON and equality checks. `instance[STATE]` reads it.
+ */
+class StateSlot extends Stamp {
+  #state: InstanceState
+
+  constructor(target: object, state: InstanceState) {
+    super(target)
+    this.#state = state
+  }
+
+  /** The state of `target`, or undefined for an object that has none. */
+  static read(target: object): InstanceState | undefined {
+    return #state in target ? (target as StateSlot).#state : undefined
+  }
+
+  /** Gives `target` its state, or replaces it. */
+  static write(target: object, state: InstanceState): void {
+    if (#state in target) (target as StateSlot).#state = state
+    else new StateSlot(target, state)
+  }
+}
+
+/** Fresh state of an instance: every member present from the start, so that all states share one shape. */
+function newState(adding: boolean, db: string | undefined): InstanceState {
+  return { adding, db, cache: null, prefetched: null, deferred: null }
+}
+
 /** Options of `save()`. */
 export interface SaveOptions {
   /** Only these fields are written (an UPDATE). */
@@ -113,8 +151,16 @@ const MANAGERS = new WeakMap<object, Manager<unknown>>()
 
 /** The runtime base of every model class. */
 export class ModelBase {
-  declare [STATE]: InstanceState
   static meta: ModelMeta
+
+  /** The instance's bookkeeping (see `InstanceState`). */
+  get [STATE](): InstanceState {
+    return StateSlot.read(this)!
+  }
+
+  set [STATE](state: InstanceState) {
+    StateSlot.write(this, state)
+  }
 
   /** The default manager. */
   static get objects(): Manager<unknown> {
@@ -139,7 +185,7 @@ export class ModelBase {
   constructor(data: Record<string, unknown> = {}) {
     const meta = (this.constructor as typeof ModelBase).meta
     adoptClass(this.constructor as unknown as ModelClassLike)
-    Object.defineProperty(this, STATE, { value: { adding: true, db: undefined, cache: null }, writable: true, enumerable: false })
+    StateSlot.write(this, newState(true, undefined))
     if (typeof data !== 'object' || data === null) throw new TypeMismatchError(`${meta.name}() expects an object of field values, got ${describe(data)}`, { model: meta.name })
     const self = this as unknown as AnyModel
     const used = new Set<string>()
@@ -357,7 +403,7 @@ export function hydrate(meta: ModelMeta, values: Record<string, unknown>, db: st
  */
 export function instantiate(meta: ModelMeta, db: string | undefined): ModelBase {
   const obj = Object.create(meta.cls.prototype) as ModelBase
-  Object.defineProperty(obj, STATE, { value: { adding: false, db, cache: null }, writable: true, enumerable: false })
+  new StateSlot(obj, newState(false, db))
   return obj
 }
 

@@ -74,6 +74,85 @@ function toNumber(v: unknown): unknown {
   return v
 }
 
+/** A value read from MySQL: never null (callers read null and undefined as null). */
+type Reader = (value: unknown) => unknown
+
+// One reader per kind, chosen once per field (a query's hydrator picks them when it is built).
+const readUntyped: Reader = (v) => v
+const readBoolean: Reader = (v) => Number(v) !== 0
+const readNumber: Reader = toNumber
+const readBigInt: Reader = (v) =>
+  typeof v === 'bigint' ? v : BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).split('.')[0]!)
+const readDateTime: Reader = (v) => (v instanceof Date ? v : parseDateTime(String(v)))
+const readDate: Reader = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10))
+const readTime: Reader = (v) => trimTime(String(v))
+// MariaDB stores JSON as LONGTEXT; the driver hands every JSON value over as text (see the dialect's typeCast).
+const readJson: Reader = (v) =>
+  typeof v === 'string' ? JSON.parse(v) : Buffer.isBuffer(v) ? JSON.parse(v.toString('utf8')) : v
+const readDuration: Reader = (v) => Number(v) / 1000
+const readBinary: Reader = (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v)
+const readText: Reader = (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
+
+/** Decimal readers by number of decimal places. */
+const decimalReaders = new Map<number, Reader>()
+
+function decimalReader(places: number): Reader {
+  let read = decimalReaders.get(places)
+  if (read === undefined) {
+    read = (v) => {
+      const text = typeof v === 'number' ? v.toFixed(Math.min(places, 100)) : String(v)
+      return normalizeDecimal(text, places, () => {
+        throw new NotSupportedError(`MySQL returned a non-numeric decimal: ${text}`)
+      })
+    }
+    decimalReaders.set(places, read)
+  }
+  return read
+}
+
+/** How a non-null value of `field` read from MySQL becomes its JavaScript value. */
+function readerFor(field: Field | undefined): Reader {
+  const f = storageField(field)
+  switch (f?.kind) {
+    case undefined:
+      return readUntyped
+    case 'boolean':
+      return readBoolean
+    case 'auto':
+    case 'integer':
+    case 'smallInteger':
+    case 'positiveInteger':
+    case 'float':
+      return readNumber
+    case 'bigAuto':
+    case 'bigInteger':
+      return readBigInt
+    case 'decimal':
+      return decimalReader((f as DecimalField<boolean, boolean>).decimalPlaces)
+    case 'dateTime':
+      return readDateTime
+    case 'date':
+      return readDate
+    case 'time':
+      return readTime
+    case 'json':
+      return readJson
+    case 'duration':
+      return readDuration
+    case 'binary':
+      return readBinary
+    case 'char':
+    case 'text':
+    case 'email':
+    case 'url':
+    case 'slug':
+    case 'uuid':
+      return readText
+    default:
+      return readNumber
+  }
+}
+
 /** The EXPLAIN formats MySQL and MariaDB take, by Strata's name (`text` is the plain table). */
 const MYSQL_EXPLAIN_FORMATS: Readonly<Record<string, string>> = { json: 'json', tree: 'tree' }
 
@@ -122,64 +201,11 @@ export const mysqlOperations: DialectOperations = {
   },
 
   fromDriver(field, value) {
-    if (value === null || value === undefined) return null
-    const f = storageField(field)
-    switch (f?.kind) {
-      case undefined:
-        return value
-      case 'boolean':
-        return Number(value) !== 0
-      case 'auto':
-      case 'integer':
-      case 'smallInteger':
-      case 'positiveInteger':
-      case 'float':
-        return toNumber(value)
-      case 'bigAuto':
-      case 'bigInteger':
-        return typeof value === 'bigint'
-          ? value
-          : BigInt(typeof value === 'number' ? Math.trunc(value) : String(value).split('.')[0]!)
-      case 'decimal': {
-        const places = (f as DecimalField<boolean, boolean>).decimalPlaces
-        const text = typeof value === 'number' ? value.toFixed(Math.min(places, 100)) : String(value)
-        return normalizeDecimal(text, places, () => {
-          throw new NotSupportedError(`MySQL returned a non-numeric decimal: ${text}`)
-        })
-      }
-      case 'dateTime':
-        return value instanceof Date ? value : parseDateTime(String(value))
-      case 'date':
-        return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
-      case 'time':
-        return trimTime(String(value))
-      case 'json':
-        // MariaDB stores JSON as LONGTEXT; the driver hands every JSON value over as text (see the dialect's typeCast).
-        return typeof value === 'string'
-          ? JSON.parse(value)
-          : Buffer.isBuffer(value)
-            ? JSON.parse(value.toString('utf8'))
-            : value
-      case 'duration':
-        return Number(value) / 1000
-      case 'binary':
-        return value instanceof Uint8Array
-          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-          : value
-      case 'char':
-      case 'text':
-      case 'email':
-      case 'url':
-      case 'slug':
-      case 'uuid':
-        return typeof value === 'string'
-          ? value
-          : Buffer.isBuffer(value)
-            ? value.toString('utf8')
-            : String(value)
-      default:
-        return toNumber(value)
-    }
+    return value === null || value === undefined ? null : readerFor(field)(value)
+  },
+
+  fromDriverFor(field) {
+    return readerFor(field)
   },
 
   exact(lhs, rhs, field) {

@@ -67,6 +67,81 @@ function toNumber(v: unknown): unknown {
   return typeof v === 'bigint' ? Number(v) : v
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
+
+/** A value read from SQLite: never null (callers read null and undefined as null). */
+type Reader = (value: unknown) => unknown
+
+// One reader per kind, chosen once per field (a query's hydrator picks them when it is built).
+const readUntyped: Reader = (v) => (typeof v === 'bigint' && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v)
+const readBoolean: Reader = (v) => Number(v) !== 0
+const readNumber: Reader = toNumber
+const readBigInt: Reader = (v) => (typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))))
+const readDateTime: Reader = (v) => (typeof v === 'string' ? parseDateTime(v) : new Date(Number(v)))
+const readJson: Reader = (v) => (typeof v === 'string' ? JSON.parse(v) : v)
+const readDuration: Reader = (v) => Number(v) / 1000
+const readBinary: Reader = (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v)
+const readText: Reader = (v) => (typeof v === 'string' ? v : String(v))
+
+/** Decimal readers by number of decimal places. */
+const decimalReaders = new Map<number, Reader>()
+
+function decimalReader(places: number): Reader {
+  let read = decimalReaders.get(places)
+  if (read === undefined) {
+    read = (v) => {
+      const text = typeof v === 'number' ? v.toFixed(Math.min(places, 100)) : String(v)
+      return normalizeDecimal(text, places, () => {
+        throw new NotSupportedError(`SQLite returned a non-numeric decimal: ${text}`)
+      })
+    }
+    decimalReaders.set(places, read)
+  }
+  return read
+}
+
+/** How a non-null value of `field` read from SQLite becomes its JavaScript value. */
+function readerFor(field: Field | undefined): Reader {
+  const f = storageField(field)
+  switch (f?.kind) {
+    case undefined:
+      return readUntyped
+    case 'boolean':
+      return readBoolean
+    case 'auto':
+    case 'integer':
+    case 'smallInteger':
+    case 'positiveInteger':
+    case 'float':
+      return readNumber
+    case 'bigAuto':
+    case 'bigInteger':
+      return readBigInt
+    case 'decimal':
+      return decimalReader((f as DecimalField<boolean, boolean>).decimalPlaces)
+    case 'dateTime':
+      return readDateTime
+    case 'json':
+      return readJson
+    case 'duration':
+      return readDuration
+    case 'binary':
+      return readBinary
+    case 'date':
+    case 'time':
+    case 'char':
+    case 'text':
+    case 'email':
+    case 'url':
+    case 'slug':
+    case 'uuid':
+      return readText
+    default:
+      return readNumber
+  }
+}
+
 const STRFTIME: Record<string, string> = {
   year: '%Y',
   iso_year: '%G',
@@ -107,49 +182,11 @@ export const sqliteOperations: DialectOperations = {
   },
 
   fromDriver(field, value) {
-    if (value === null || value === undefined) return null
-    const f = storageField(field)
-    switch (f?.kind) {
-      case undefined:
-        return typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value
-      case 'boolean':
-        return Number(value) !== 0
-      case 'auto':
-      case 'integer':
-      case 'smallInteger':
-      case 'positiveInteger':
-      case 'float':
-        return toNumber(value)
-      case 'bigAuto':
-      case 'bigInteger':
-        return typeof value === 'bigint' ? value : BigInt(Math.trunc(Number(value)))
-      case 'decimal': {
-        const places = (f as DecimalField<boolean, boolean>).decimalPlaces
-        const text = typeof value === 'number' ? value.toFixed(Math.min(places, 100)) : String(value)
-        return normalizeDecimal(text, places, () => {
-          throw new NotSupportedError(`SQLite returned a non-numeric decimal: ${text}`)
-        })
-      }
-      case 'dateTime':
-        return typeof value === 'string' ? parseDateTime(value) : new Date(Number(value))
-      case 'json':
-        return typeof value === 'string' ? JSON.parse(value) : value
-      case 'duration':
-        return Number(value) / 1000
-      case 'binary':
-        return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value
-      case 'date':
-      case 'time':
-      case 'char':
-      case 'text':
-      case 'email':
-      case 'url':
-      case 'slug':
-      case 'uuid':
-        return typeof value === 'string' ? value : String(value)
-      default:
-        return toNumber(value)
-    }
+    return value === null || value === undefined ? null : readerFor(field)(value)
+  },
+
+  fromDriverFor(field) {
+    return readerFor(field)
   },
 
   textLookup(lookup, lhs, value) {

@@ -1,4 +1,4 @@
-import { cacheRelation, deferAttributes, type Field, instantiate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
+import { cacheRelation, deferAttributes, instantiate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
 import type { DialectOperations } from '../dialect.js'
 import type { OutputColumn } from './select.js'
 
@@ -11,7 +11,16 @@ interface InstancePlan {
   readonly node?: RelatedSelection
   /** The index of the primary key column (a null key means no related row). */
   pkIndex: number
+  /** The name under which a related instance caches its parent: the other side of a one-to-one; null otherwise. */
+  backName: string | null
   readonly children: InstancePlan[]
+}
+
+/** Where a related instance caches its parent: the field of a reverse one-to-one, the accessor of a forward one. */
+function backNameOf(node: RelatedSelection): string | null {
+  if (node.hop.kind === 'reverse') return node.hop.field.name
+  const field = node.hop.field
+  return field.kind === 'oneToOne' && field.relatedAccessor ? field.relatedAccessor : null
 }
 
 /** Groups the columns by the model they belong to: the query's own, then each relation `selectRelated()` follows. */
@@ -20,7 +29,7 @@ function planInstances(meta: ModelMeta, columns: readonly OutputColumn[]): Insta
   const planFor = (m: ModelMeta, node: RelatedSelection | undefined): InstancePlan => {
     let p = plans.get(node)
     if (!p) {
-      p = { meta: m, indexes: [], deferred: [], pkIndex: -1, children: [], ...(node ? { node } : {}) }
+      p = { meta: m, indexes: [], deferred: [], pkIndex: -1, backName: node ? backNameOf(node) : null, children: [], ...(node ? { node } : {}) }
       plans.set(node, p)
     }
     return p
@@ -51,6 +60,17 @@ function planInstances(meta: ModelMeta, columns: readonly OutputColumn[]): Insta
 /** Turns one driver row into an instance or a plain row. */
 export type Hydrator = (row: Record<string, unknown>) => unknown
 
+/** Converts a non-null value the driver returned (null and undefined are read as null before). */
+type Reader = (value: unknown) => unknown
+
+/** The conversion of each column, chosen once per query by its field (the dialect's `fromDriverFor`). */
+function readersOf(columns: readonly OutputColumn[], ops: DialectOperations): Reader[] {
+  return columns.map((c) => {
+    const field = c.field
+    return ops.fromDriverFor ? ops.fromDriverFor(field) : (value: unknown) => ops.fromDriver(field, value)
+  })
+}
+
 /** Turns driver rows into instances or plain rows, converting each value by its field. */
 export function makeHydrator(
   meta: ModelMeta,
@@ -62,14 +82,22 @@ export function makeHydrator(
   const n = columns.length
   const aliases = columns.map((c) => c.alias)
   const keys = columns.map((c) => c.key)
-  const fields: (Field | undefined)[] = columns.map((c) => c.field)
-  const convert = (row: Record<string, unknown>, i: number) => ops.fromDriver(fields[i], row[aliases[i]!])
+  const readers = readersOf(columns, ops)
+  const convert = (row: Record<string, unknown>, i: number): unknown => {
+    const v = row[aliases[i]!]
+    return v === null || v === undefined ? null : readers[i]!(v)
+  }
   const build = (p: InstancePlan, row: Record<string, unknown>): ModelBase => {
     const obj = instantiate(p.meta, alias)
     const target = obj as unknown as Record<string, unknown>
-    for (const i of p.indexes) target[keys[i]!] = convert(row, i)
+    const indexes = p.indexes
+    for (let j = 0; j < indexes.length; j++) {
+      const i = indexes[j]!
+      const v = row[aliases[i]!]
+      target[keys[i]!] = v === null || v === undefined ? null : readers[i]!(v)
+    }
     if (p.deferred.length) deferAttributes(obj, p.meta, p.deferred)
-    for (const child of p.children) attach(obj, child, row)
+    for (let c = 0; c < p.children.length; c++) attach(obj, p.children[c]!, row)
     return obj
   }
   // A related row, or null when the LEFT JOIN found none; both sides of a one-to-one know each other.
@@ -82,8 +110,7 @@ export function makeHydrator(
     }
     const obj = build(p, row)
     cacheRelation(parent, node.name, obj)
-    if (node.hop.kind === 'reverse') cacheRelation(obj, node.hop.field.name, parent)
-    else if (node.hop.field.kind === 'oneToOne' && node.hop.field.relatedAccessor) cacheRelation(obj, node.hop.field.relatedAccessor, parent)
+    if (p.backName !== null) cacheRelation(obj, p.backName, parent)
   }
   switch (result) {
     case 'instances': {
@@ -92,7 +119,10 @@ export function makeHydrator(
       if (plan.children.length === 0 && plan.deferred.length === 0)
         return (row) => {
           const obj = instantiate(meta, alias) as unknown as Record<string, unknown>
-          for (let i = 0; i < n; i++) obj[keys[i]!] = ops.fromDriver(fields[i], row[aliases[i]!])
+          for (let i = 0; i < n; i++) {
+            const v = row[aliases[i]!]
+            obj[keys[i]!] = v === null || v === undefined ? null : readers[i]!(v)
+          }
           return obj
         }
       return (row) => build(plan, row)
