@@ -1,11 +1,11 @@
-import { ConnectionError, NotSupportedError, OperationalError } from '@strata/core'
+import { ConnectionError, NotSupportedError } from '@strata/core'
 import type { DialectFeatures, StrataDialect } from '@strata/query'
-import { type PostgresCursor, type PostgresCursorConstructor, type PostgresPool } from 'kysely'
+import type { PostgresCursor, PostgresCursorConstructor, PostgresPool } from 'kysely'
 import pg from 'pg'
-import { forgetStatementName, StrataPostgresDialect, takeStatementName } from './postgres-driver.js'
-import { isConnectionLost, mapPostgresError } from './postgres-errors.js'
-import { PostgresSchemaEditor, postgresShell } from './postgres-schema.js'
+import { type PgPool, StrataPostgresDialect } from './postgres-driver.js'
+import { mapPostgresError } from './postgres-errors.js'
 import { postgresOperations } from './postgres-operations.js'
+import { PostgresSchemaEditor, postgresShell } from './postgres-schema.js'
 
 /** TLS settings as pg takes them (`true`, or `{ rejectUnauthorized, ca, cert, key, ... }`). */
 export type PostgresSslOptions = boolean | Record<string, unknown>
@@ -141,59 +141,6 @@ const LazyCursor = function LazyCursor(query: string, parameters: unknown[]): Po
   return new pgCursor(query, parameters)
 } as unknown as PostgresCursorConstructor
 
-/** A checked-out pg client as the pool hands it out; `release(error)` makes the pool discard it. */
-interface PoolClientLike {
-  query(...args: unknown[]): unknown
-  release(error?: Error | boolean): void
-}
-
-/**
- * Wraps a pool so that a client whose session the server ended (FATAL, lost socket) is discarded on release
- * instead of going back to the pool: the error can reach the query before pg notices the socket closed.
- */
-function discardingLostClients(pool: PostgresPool, limits?: { max: unknown; timeout: unknown }): PostgresPool {
-  return {
-    async connect() {
-      let client: PoolClientLike
-      try {
-        client = (await pool.connect()) as unknown as PoolClientLike
-      } catch (e) {
-        throw poolTimeout(e, limits)
-      }
-      let lost: Error | undefined
-      const note = (e: unknown) => {
-        if (isConnectionLost(e)) lost = e instanceof Error ? e : new Error(String(e))
-        throw e
-      }
-      return {
-        query(...args: unknown[]) {
-          // A statement name from Strata's compiled-query caches (postgres-driver.ts): a prepared statement.
-          const name = takeStatementName()
-          const result = name !== undefined && typeof args[0] === 'string' ? client.query({ name, text: args[0], values: args[1] }) : client.query(...args)
-          if (!(result instanceof Promise)) return result
-          return result.catch((e: unknown) => {
-            // The table changed under the prepared statement: unnamed from now on (this run fails, as it would).
-            if (name !== undefined && (e as { code?: unknown }).code === '0A000') forgetStatementName(name)
-            return note(e)
-          })
-        },
-        release: () => client.release(lost),
-      } as unknown as Awaited<ReturnType<PostgresPool['connect']>>
-    },
-    end: () => pool.end(),
-  }
-}
-
-/** pg's "timeout exceeded when trying to connect" as an `OperationalError` that says what ran out. */
-function poolTimeout(error: unknown, limits?: { max: unknown; timeout: unknown }): unknown {
-  if (!(error instanceof Error) || !/timeout exceeded when trying to connect/i.test(error.message)) return error
-  const sizes = limits ? ` (max ${String(limits.max)} connections, connectionTimeoutMillis ${String(limits.timeout)})` : ''
-  return new OperationalError(
-    `PostgreSQL: timed out waiting for a connection from the pool${sizes}: every connection is held by a query or an atomic block, or the server did not answer in time.`,
-    { cause: error },
-  )
-}
-
 /**
  * The PostgreSQL dialect over pg.
  * @example connect({ databases: { default: postgres({ connectionString: process.env.DATABASE_URL, max: 10 }) } })
@@ -226,15 +173,21 @@ export function postgres(options: PostgresOptions = {}): StrataDialect {
       return new StrataPostgresDialect({
         pool: async () => {
           if (!options.cursor) await loadCursor()
+          // A pool the user made stays open when the database closes: they end it.
           if (given)
-            return discardingLostClients({ connect: () => given.connect(), end: async () => undefined })
+            return {
+              pool: { connect: () => given.connect(), end: async () => undefined } as unknown as PgPool,
+            }
           const config = postgresPoolConfig(options)
           const pool = new pg.Pool(config)
           // A connection the server closes emits 'error' (on the pool when idle, on the client while checked out);
-          // without a listener Node exits. The query in flight rejects and is mapped; pg drops the broken client.
+          // without a listener Node exits. The query in flight rejects and is mapped; the driver discards the client.
           pool.on('error', () => undefined)
           pool.on('connect', (client) => client.on('error', () => undefined))
-          return discardingLostClients(pool, { max: config.max ?? 10, timeout: config.connectionTimeoutMillis })
+          return {
+            pool: pool as unknown as PgPool,
+            limits: { max: config.max ?? 10, timeout: config.connectionTimeoutMillis },
+          }
         },
         cursor: options.cursor ?? LazyCursor,
       })

@@ -1,105 +1,326 @@
-import { STATEMENT_NAME } from '@strata/query'
+import { OperationalError } from '@strata/core'
+import { type DirectDriver, STATEMENT_NAME } from '@strata/query'
 import {
-  type CompiledQuery,
+  CompiledQuery,
+  createQueryId,
   type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
   type Driver,
-  PostgresDialect,
+  IdentifierNode,
+  type Kysely,
+  PostgresAdapter,
+  type PostgresCursor,
+  type PostgresCursorConstructor,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
   type QueryCompiler,
   type QueryResult,
+  RawNode,
   type TransactionSettings,
 } from 'kysely'
+import { isConnectionLost } from './postgres-errors.js'
 
-// Named statements: a query compiled from Strata's caches carries a name for its SQL text
-// (`STATEMENT_NAME`), and pg then prepares it once per connection and afterwards only binds and
-// executes it (no parse, no planning from scratch). Kysely's connection calls the pool client's
-// `query(text, values)` synchronously from `executeQuery`, so the name is handed over in between.
+// Strata's own Kysely driver for pg. Kysely's PostgresDriver would do, but Strata needs three
+// things from it: named statements (a query compiled from Strata's caches carries a name for its
+// SQL text, `STATEMENT_NAME`, and pg then parses and plans it once per connection), a client whose
+// session the server ended discarded instead of going back to the pool, and pool acquire timeouts
+// as `OperationalError`. Wrapping Kysely's driver for them cost a wrapper object per checkout, a
+// connection object per checkout and a hand-over of the name through a module variable; this
+// driver does them directly, and adds the engine's hot path (`runDirect`, `DirectDriver`).
 
-let pending: string | undefined
+/** What the driver reads of a pg query result. */
+export interface PgResult {
+  readonly command: string
+  readonly rowCount: number | null
+  readonly rows: unknown[] | undefined
+}
+
+/** A pg query as `client.query()` takes it (`name` makes it a named prepared statement). */
+interface PgQueryConfig {
+  readonly name?: string
+  readonly text: string
+  readonly values: readonly unknown[]
+}
+
+/** A checked-out pg client as the driver uses it; `release(error)` makes the pool discard it. */
+export interface PgClient {
+  query(config: PgQueryConfig): Promise<PgResult>
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>
+  release(error?: Error | boolean): void
+}
+
+/** The part of a `pg.Pool` the driver uses. */
+export interface PgPool {
+  connect(): Promise<PgClient>
+  end(): Promise<void>
+}
+
+/** The pool the driver runs on, with what a pool timeout message says about it. */
+export interface PoolSetup {
+  readonly pool: PgPool
+  /** The pool's size and acquire timeout, for the timeout error; absent for a pool the user made. */
+  readonly limits?: { readonly max: unknown; readonly timeout: unknown }
+}
+
+/** What `StrataPostgresDialect` takes. */
+export interface StrataPostgresConfig {
+  /** Makes the pool, once, when the first query runs. */
+  readonly pool: () => Promise<PoolSetup>
+  /** The cursor class of `streamQuery` (`iterator()`). */
+  readonly cursor: PostgresCursorConstructor
+}
+
 /** Names whose prepared statement the server refused to reuse (the table changed under it). */
 const dead = new Set<string>()
 
-/** The statement name for the client query being started now, if any (read once). */
-export function takeStatementName(): string | undefined {
-  const name = pending
-  pending = undefined
-  return name
+/** The pg query for a compiled query: named when Strata's caches named its SQL and the name still works. */
+function pgQuery(query: CompiledQuery): PgQueryConfig {
+  const name = (query as { readonly [STATEMENT_NAME]?: string })[STATEMENT_NAME]
+  if (name !== undefined && !dead.has(name)) return { name, text: query.sql, values: query.parameters }
+  return { text: query.sql, values: query.parameters }
 }
 
-/** Stops naming a statement whose prepared form the server no longer accepts. */
-export function forgetStatementName(name: string): void {
-  dead.add(name)
+/** Notes what a failed query means for its statement name and its client; gives the error to release the client with. */
+function noteFailure(config: PgQueryConfig, error: unknown): Error | undefined {
+  // The table changed under the prepared statement in a way PostgreSQL will not re-plan
+  // ("cached plan must not change result type"): this run fails, as for any client keeping
+  // statements, and the text is sent unnamed from now on.
+  if (config.name !== undefined && (error as { code?: unknown } | null)?.code === '0A000')
+    dead.add(config.name)
+  // The server ended the session: the client must not go back to the pool.
+  if (isConnectionLost(error)) return error instanceof Error ? error : new Error(String(error))
+  return undefined
 }
 
-/** Kysely's PostgreSQL dialect whose connections pass statement names to the pool's clients. */
-export class StrataPostgresDialect extends PostgresDialect {
-  override createDriver(): Driver {
-    return new NamingDriver(super.createDriver())
+/** A pg result as Kysely's PostgresConnection gives it (`numAffectedRows` for writes only). */
+function toQueryResult(result: PgResult): QueryResult<unknown> {
+  const command = result.command
+  if (command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE')
+    return { numAffectedRows: BigInt(result.rowCount ?? 0), rows: result.rows ?? [] }
+  return { numAffectedRows: undefined, rows: result.rows ?? [] }
+}
+
+/** pg's "timeout exceeded when trying to connect" as an `OperationalError` that says what ran out. */
+function poolTimeout(error: unknown, limits: PoolSetup['limits']): unknown {
+  if (!(error instanceof Error) || !/timeout exceeded when trying to connect/i.test(error.message))
+    return error
+  const sizes = limits
+    ? ` (max ${String(limits.max)} connections, connectionTimeoutMillis ${String(limits.timeout)})`
+    : ''
+  return new OperationalError(
+    `PostgreSQL: timed out waiting for a connection from the pool${sizes}: every connection is held by a query or an atomic block, or the server did not answer in time.`,
+    { cause: error },
+  )
+}
+
+/** `savepoint name`, `rollback to name` or `release name`, with the name as an identifier (as Kysely's driver). */
+function savepointNode(command: string, name: string): RawNode {
+  return RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)])
+}
+
+/** Kysely's PostgreSQL dialect on Strata's driver (`StrataPostgresDriver`). */
+export class StrataPostgresDialect implements Dialect {
+  readonly #config: StrataPostgresConfig
+
+  constructor(config: StrataPostgresConfig) {
+    this.#config = config
+  }
+
+  /** Strata's pg driver. */
+  createDriver(): Driver {
+    return new StrataPostgresDriver(this.#config)
+  }
+
+  /** Kysely's PostgreSQL query compiler. */
+  createQueryCompiler(): QueryCompiler {
+    return new PostgresQueryCompiler()
+  }
+
+  /** Kysely's PostgreSQL adapter. */
+  createAdapter(): DialectAdapter {
+    return new PostgresAdapter()
+  }
+
+  /** Kysely's PostgreSQL introspector. */
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new PostgresIntrospector(db)
   }
 }
 
-class NamingDriver implements Driver {
-  readonly #inner: Driver
-  readonly #originals = new WeakMap<DatabaseConnection, DatabaseConnection>()
+/** One checked-out pg client as a Kysely connection; kept per client, reused at each checkout. */
+class PostgresConnection implements DatabaseConnection {
+  readonly client: PgClient
+  readonly #cursor: PostgresCursorConstructor
+  /** The error that ended this client's session during the current checkout, if any. */
+  lost: Error | undefined
 
-  constructor(inner: Driver) {
-    this.#inner = inner
+  constructor(client: PgClient, cursor: PostgresCursorConstructor) {
+    this.client = client
+    this.#cursor = cursor
   }
 
-  init(): Promise<void> {
-    return this.#inner.init()
-  }
-
-  async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await this.#inner.acquireConnection()
-    const wrapper: DatabaseConnection = {
-      executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-        const name = (query as { [STATEMENT_NAME]?: string })[STATEMENT_NAME]
-        pending = name !== undefined && !dead.has(name) ? name : undefined
-        try {
-          return connection.executeQuery<R>(query)
-        } finally {
-          pending = undefined
-        }
-      },
-      streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => connection.streamQuery<R>(query, chunkSize),
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const config = pgQuery(query)
+    try {
+      return toQueryResult(await this.client.query(config)) as QueryResult<R>
+    } catch (e) {
+      this.lost ??= noteFailure(config, e)
+      throw e
     }
-    this.#originals.set(wrapper, connection)
-    return wrapper
   }
 
-  #original(connection: DatabaseConnection): DatabaseConnection {
-    return this.#originals.get(connection) ?? connection
+  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    if (!Number.isInteger(chunkSize) || chunkSize === undefined || chunkSize <= 0)
+      throw new Error('chunkSize must be a positive integer')
+    const cursor = this.client.query(new this.#cursor<R>(query.sql, query.parameters.slice()))
+    try {
+      while (true) {
+        const rows = await cursor.read(chunkSize)
+        if (rows.length === 0) break
+        yield { rows }
+      }
+    } finally {
+      await cursor.close()
+    }
+  }
+}
+
+/**
+ * Kysely's driver for pg with named statements, lost clients discarded, acquire timeouts as
+ * `OperationalError`, and the engine's hot path (`runDirect`: one query on a pooled client).
+ */
+export class StrataPostgresDriver implements Driver, DirectDriver {
+  readonly #config: StrataPostgresConfig
+  readonly #connections = new WeakMap<PgClient, PostgresConnection>()
+  #setup: PoolSetup | undefined
+
+  constructor(config: StrataPostgresConfig) {
+    this.#config = config
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.#inner.beginTransaction(this.#original(connection), settings)
+  /** Makes the pool. */
+  async init(): Promise<void> {
+    this.#setup = await this.#config.pool()
   }
 
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.commitTransaction(this.#original(connection))
+  /** A pooled client, or the pool's timeout as `OperationalError`. */
+  async #checkout(setup: PoolSetup): Promise<PgClient> {
+    let client: PgClient
+    try {
+      client = await setup.pool.connect()
+    } catch (e) {
+      throw poolTimeout(e, setup.limits)
+    }
+    // `destroy()` was called while the client was being acquired.
+    if (this.#setup === undefined) {
+      client.release()
+      throw new Error('driver has already been destroyed')
+    }
+    return client
   }
 
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.rollbackTransaction(this.#original(connection))
+  /** Checks a client out of the pool as a Kysely connection. */
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const setup = this.#setup
+    if (setup === undefined) throw new Error('driver has already been destroyed')
+    const client = await this.#checkout(setup)
+    let connection = this.#connections.get(client)
+    if (connection === undefined) {
+      connection = new PostgresConnection(client, this.#config.cursor)
+      this.#connections.set(client, connection)
+    }
+    connection.lost = undefined
+    return connection
   }
 
-  savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return this.#inner.savepoint!(this.#original(connection), name, compile)
+  /** Gives the client back to the pool, or has the pool discard it when its session ended. */
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const c = connection as PostgresConnection
+    const lost = c.lost
+    c.lost = undefined
+    c.client.release(lost)
   }
 
-  rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return this.#inner.rollbackToSavepoint!(this.#original(connection), name, compile)
+  /**
+   * The engine's hot path: runs `query` on a pooled client (checked out, one query, given back),
+   * as Kysely's connection would run it. Undefined before the pool is made.
+   */
+  runDirect(query: CompiledQuery): Promise<QueryResult<unknown>> | undefined {
+    const setup = this.#setup
+    if (setup === undefined) return undefined
+    return this.#runOnce(setup, query)
   }
 
-  releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return this.#inner.releaseSavepoint!(this.#original(connection), name, compile)
+  async #runOnce(setup: PoolSetup, query: CompiledQuery): Promise<QueryResult<unknown>> {
+    const client = await this.#checkout(setup)
+    const config = pgQuery(query)
+    let result: PgResult
+    try {
+      result = await client.query(config)
+    } catch (e) {
+      client.release(noteFailure(config, e))
+      throw e
+    }
+    client.release()
+    return toQueryResult(result)
   }
 
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.releaseConnection(this.#original(connection))
+  /** `begin`, or `start transaction` with the isolation level and access mode. */
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    if (settings.isolationLevel || settings.accessMode) {
+      let text = 'start transaction'
+      if (settings.isolationLevel) text += ` isolation level ${settings.isolationLevel}`
+      if (settings.accessMode) text += ` ${settings.accessMode}`
+      await connection.executeQuery(CompiledQuery.raw(text))
+    } else {
+      await connection.executeQuery(CompiledQuery.raw('begin'))
+    }
   }
 
-  destroy(): Promise<void> {
-    return this.#inner.destroy()
+  /** `commit`. */
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'))
+  }
+
+  /** `rollback`. */
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'))
+  }
+
+  /** `savepoint name`. */
+  async savepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await connection.executeQuery(compile(savepointNode('savepoint', name), createQueryId()))
+  }
+
+  /** `rollback to name`. */
+  async rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await connection.executeQuery(compile(savepointNode('rollback to', name), createQueryId()))
+  }
+
+  /** `release name`. */
+  async releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await connection.executeQuery(compile(savepointNode('release', name), createQueryId()))
+  }
+
+  /** Ends the pool (a pool the user made is left open by the dialect's setup). */
+  async destroy(): Promise<void> {
+    const setup = this.#setup
+    if (setup === undefined) return
+    this.#setup = undefined
+    await setup.pool.end()
   }
 }
