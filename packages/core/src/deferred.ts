@@ -95,7 +95,7 @@ export function loadMask(meta: ModelMeta, loading: DeferredLoading | null | unde
 }
 
 /** The concrete fields a mask loads, in declaration order. */
-export function maskedFields(meta: ModelMeta, mask: LoadMask | null | undefined): Field[] {
+export function maskedFields(meta: ModelMeta, mask: LoadMask | null | undefined): readonly Field[] {
   const fields = mask?.fields
   return fields ? meta.concreteFields.filter((f) => fields.has(f.attname)) : meta.concreteFields
 }

@@ -131,6 +131,12 @@ export class ModelMeta {
   readonly MultipleObjectsReturned: typeof MultipleObjectsReturned
   /** Whether this model is an auto-created many-to-many join table. */
   autoCreated = false
+  /**
+   * Facts derived from the model and the relations between models, memoized by other modules
+   * (resolved filter keys: resolve.ts); emptied whenever relations are resolved again.
+   */
+  readonly memo = new Map<string, unknown>()
+  #concrete: readonly Field[] | undefined
   #resolvedAt = -1
   #reverse = new Map<string, ReverseRelation>()
   #accessors = new Map<string, ReverseRelation>()
@@ -185,6 +191,7 @@ export class ModelMeta {
     field.attname = fk ? `${name}Id` : name
     field.column = field.options.dbColumn ?? (fk ? `${snakeCase(name)}_id` : snakeCase(name))
     this.fields.push(field)
+    this.#concrete = undefined
     this.#byName.set(name, field)
     if (fk) this.#byName.set(field.attname, field)
   }
@@ -207,8 +214,9 @@ export class ModelMeta {
   }
 
   /** Fields with a column on this table, in declaration order. */
-  get concreteFields(): Field[] {
-    return this.fields.filter((f) => f.concrete)
+  get concreteFields(): readonly Field[] {
+    // Fields are only added while the model is built (`#add` forgets the list).
+    return (this.#concrete ??= Object.freeze(this.fields.filter((f) => f.concrete)))
   }
 
   /** Field names a user may write in lookups, reverse relations included. */
@@ -304,6 +312,7 @@ export class ModelMeta {
 
   /** Forgets reverse relations before a new resolution pass. */
   resetReverse(): void {
+    this.memo.clear()
     this.#reverse = new Map()
     this.#accessors = new Map()
     this.#incoming = []

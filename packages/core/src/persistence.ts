@@ -1,4 +1,4 @@
-import { getEngine, type Assignment, } from './engine.js'
+import { type Assignment, type Engine, getEngine } from './engine.js'
 import { DataError, FieldError, IntegrityError, ObjectDoesNotExist, TypeMismatchError, DatabaseError } from './errors.js'
 import { isExpression } from './expressions.js'
 import { describe, type Field } from './fields/field.js'
@@ -81,12 +81,25 @@ export function checkRelated(inst: Row, meta: ModelMeta): void {
   }
 }
 
+/** The datetime fields of each model (the only ones `autoNow`/`autoNowAdd` stamp), found once. */
+const DATETIME_FIELDS = new WeakMap<ModelMeta, readonly DateTimeField<boolean, boolean>[]>()
+
+function dateTimeFields(meta: ModelMeta): readonly DateTimeField<boolean, boolean>[] {
+  let list = DATETIME_FIELDS.get(meta)
+  if (list === undefined) {
+    list = meta.concreteFields.filter((f): f is DateTimeField<boolean, boolean> => f instanceof DateTimeField)
+    DATETIME_FIELDS.set(meta, list)
+  }
+  return list
+}
+
 /** Internal: shared by deletion.ts and bulk.ts. */
 export function stampDates(inst: Row, meta: ModelMeta, adding: boolean): string[] {
   const stamped: string[] = []
+  const fields = dateTimeFields(meta)
+  if (fields.length === 0) return stamped
   const now = new Date()
-  for (const f of meta.concreteFields) {
-    if (!(f instanceof DateTimeField)) continue
+  for (const f of fields) {
     if (f.options.autoNow || (adding && f.options.autoNowAdd)) {
       inst[f.attname] = now
       stamped.push(f.name)
@@ -101,7 +114,7 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
   const meta = metaOf(inst)
   const st = inst[STATE]
   const alias = options.using ?? st.db ?? 'default'
-  getEngine(alias)
+  const engine = getEngine(alias)
   if (options.forceInsert && options.forceUpdate) throw new TypeMismatchError('Cannot force both insert and updating in model saving.', { model: meta.name })
   checkRelated(inst, meta)
   let fields = meta.concreteFields
@@ -117,14 +130,13 @@ export async function saveInstance(instance: ModelBase, options: SaveOptions): P
   const signals = preSave.hasReceivers(meta) || postSave.hasReceivers(meta)
   const updateFields = options.updateFields ? [...options.updateFields] : null
   if (signals) await preSave.send({ sender: meta.cls, instance: inst, using: alias, updateFields })
-  const created = await writeInstance(inst, meta, alias, fields, options)
+  const created = await writeInstance(inst, meta, engine, alias, fields, options)
   if (signals) await postSave.send({ sender: meta.cls, instance: inst, using: alias, updateFields, created })
 }
 
 /** The UPDATE-or-INSERT of `save()`; resolves to true when it inserted. */
-async function writeInstance(inst: Row, meta: ModelMeta, alias: string, fields: readonly Field[], options: SaveOptions): Promise<boolean> {
+async function writeInstance(inst: Row, meta: ModelMeta, engine: Engine, alias: string, fields: readonly Field[], options: SaveOptions): Promise<boolean> {
   const st = inst[STATE]
-  const engine = getEngine(alias)
   const pk = inst.pk
   const pkSet = pk !== null && pk !== undefined
   const skipUpdate = options.forceInsert || (st.adding && (meta.pk.hasDefault() || !pkSet))

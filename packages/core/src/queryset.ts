@@ -24,6 +24,9 @@ export { initialState }
 /** Django's cap on rows fetched by `get()` to report "more than 20". */
 const MAX_GET_RESULTS = 21
 
+/** An empty ordering, shared (states are never changed in place). */
+const NO_ORDER: readonly OrderTerm[] = Object.freeze([])
+
 
 /** A lookup object or a Q, as `filter()` takes. */
 export type FilterInput = Record<string, unknown> | QNode | BooleanExpression
@@ -107,14 +110,20 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   }
 
   #addWhere(conditions: readonly FilterInput[], negate: boolean): QuerySet<M, R, A> {
+    return this.#clone(this.#whereChanges(conditions, negate))
+  }
+
+  /** The state changes of `filter(...conditions)` (`exclude` when `negate`): the new WHERE tree and call count. */
+  #whereChanges(conditions: readonly FilterInput[], negate: boolean): { where: WhereNode; calls: number } {
     this.#checkNotSliced('filter')
     const call = this.#state.calls + 1
     const ctx = this.#ctx(call)
-    const children = conditions.map((c) => resolveWhere(this.meta, c, ctx))
-    let node: WhereNode = children.length === 1 ? children[0]! : { type: 'tree', connector: 'AND', negated: false, children }
+    let node: WhereNode
+    if (conditions.length === 1) node = resolveWhere(this.meta, conditions[0]!, ctx)
+    else node = { type: 'tree', connector: 'AND', negated: false, children: conditions.map((c) => resolveWhere(this.meta, c, ctx)) }
     if (negate) node = { type: 'tree', connector: 'AND', negated: true, children: [node] }
     const where: WhereNode = this.#state.where ? { type: 'tree', connector: 'AND', negated: false, children: [this.#state.where, node] } : node
-    return this.#clone({ where, calls: call })
+    return { where, calls: call }
   }
 
   /** Replaces the ordering: `'-pubDate'`, `'author__name'`, `'?'`, or `F('x').desc()`. */
@@ -343,11 +352,18 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     return this.#fetch().then(onfulfilled, onrejected)
   }
 
+  /** The rows of a fresh SELECT (prefetches included), without the cache. */
+  #select(): Promise<R[]> {
+    const state = this.#state
+    if (state.empty) return Promise.resolve([])
+    const rows = this.#engine.select(state) as Promise<R[]>
+    return state.prefetch?.length ? withPrefetches(rows, state) : rows
+  }
+
   #fetch(): Promise<R[]> {
     if (this.#cache) return Promise.resolve(this.#cache)
     if (!this.#pending) {
-      const state = this.#state
-      this.#pending = (state.empty ? Promise.resolve([]) : withPrefetches(this.#engine.select(state) as Promise<R[]>, state)).then(
+      this.#pending = this.#select().then(
         (rows) => {
           this.#cache = rows
           this.#pending = null
@@ -378,11 +394,17 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   /** The single row matching the lookups; throws `DoesNotExist` or `MultipleObjectsReturned`. */
   get<const L extends object = {}>(lookups?: L extends QNode ? L : NoInfer<Lookups<M, L, A>>, ...more: QNode[]): Promise<R>
   async get(...input: (FilterInput | undefined)[]): Promise<R> {
-    const conditions = input.filter((c): c is FilterInput => c !== undefined)
+    const conditions = input.includes(undefined) ? input.filter((c): c is FilterInput => c !== undefined) : (input as FilterInput[])
     if (conditions.length) this.#checkNotCombined('get(...) with filters')
-    let qs: QuerySet<M, R, A> = conditions.length ? this.#addWhere(conditions, false) : this
-    if (qs.#state.limit === null && qs.#state.offset === 0) qs = qs.#clone({ order: [], limit: MAX_GET_RESULTS })
-    const rows = await qs
+    // One clone for the filters and the limit; a clone's rows need no cache (nothing else sees it).
+    const where = conditions.length ? this.#whereChanges(conditions, false) : undefined
+    const unsliced = this.#state.limit === null && this.#state.offset === 0
+    // (Changes written out: spreading `where` here made V8 copy the state on a slow path, 2 µs a call.)
+    const rows = await (unsliced
+      ? this.#clone(where ? { where: where.where, calls: where.calls, order: NO_ORDER, limit: MAX_GET_RESULTS } : { order: NO_ORDER, limit: MAX_GET_RESULTS }).#select()
+      : where
+        ? this.#clone(where).#select()
+        : this.#fetch())
     if (rows.length === 1) return rows[0]!
     const meta = this.meta
     if (rows.length === 0) throw new meta.DoesNotExist(`${meta.name} matching query does not exist.`, { model: meta.name })

@@ -16,7 +16,7 @@ import { FUNCTIONS, FuncExpr } from './functions.js'
 import { describe, type Field, type FieldKind } from './fields/field.js'
 import { ForeignKey, ManyToManyField, RelatedField } from './fields/relation.js'
 import { BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField, IntegerField, TimeField } from './fields/scalar.js'
-import { customLookup } from './custom-lookups.js'
+import { customLookup, type LookupDefinition, registryVersion } from './custom-lookups.js'
 import { cleanJsonCondition, isJsonValue, isLookupOn, jsonKey, lookupChoices, transformOutput } from './lookup-resolve.js'
 import { isLookup, isTransform, LOOKUPS, type LookupArity, RELATION_LOOKUPS } from './lookups.js'
 import type { ModelMeta } from './meta.js'
@@ -171,9 +171,51 @@ function kindLabel(path: ResolvedPath, field: Field | undefined): string {
   return field ? `${field.modelName}.${field.name} (${field.describe()})` : 'expression'
 }
 
+/**
+ * What a filter key resolves to apart from its value: the path (transforms and JSON keys
+ * included), the lookup, and how the value is checked. Keys on the model's fields are memoized
+ * per model, key and filter call (`ModelMeta.memo`, emptied when relations resolve again; custom
+ * lookup registrations make older entries stale), so that a shape seen before is not walked again.
+ */
+interface LookupSpec {
+  /** The key's first part: an annotation of that name takes the key over. */
+  readonly first: string
+  /** `registryVersion()` when resolved. */
+  readonly version: number
+  readonly path: ResolvedPath
+  readonly lookup: string
+  /** The field the lookup applies to (after transforms). */
+  readonly field: Field | undefined
+  readonly custom: LookupDefinition | undefined
+  /** Whether the value is checked as JSON (`cleanJsonCondition`). */
+  readonly json: boolean
+  readonly arity: LookupArity | undefined
+  /** Whether the path refers to an aggregate annotation. */
+  readonly aggregate: boolean
+}
+
+/** Filter calls (`ResolveContext.call`) whose keys are memoized; later calls resolve each time. */
+const MEMO_CALLS = 8
+/** Keys memoized per model before the memo starts over (keys built from data could grow it). */
+const MEMO_KEYS = 1000
+
 /** Resolves one `key: value` pair of a filter into a condition. */
 export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx: ResolveContext): Condition {
+  // Kept first: a new model resolves the relations again (and empties the memo), or reports a broken one.
+  meta.resolve()
+  const memo = meta.memo as Map<string, (LookupSpec | undefined)[]>
+  const known = memo.get(key)?.[ctx.call]
+  const spec =
+    known !== undefined && known.version === registryVersion() && (ctx.annotations.size === 0 || !ctx.annotations.has(known.first))
+      ? known
+      : lookupSpec(meta, key, ctx)
+  return cleanCondition(meta, key, spec, value, ctx)
+}
+
+/** Resolves a filter key (throwing on bad names and lookups) and memoizes it when it names fields only. */
+function lookupSpec(meta: ModelMeta, key: string, ctx: ResolveContext): LookupSpec {
   if (typeof key !== 'string' || key === '') throw new FieldError(`Empty lookup key on ${meta.name}`, { model: meta.name })
+  const version = registryVersion()
   const parts = key.split('__')
   if (parts.some((p) => p === '')) throw new FieldError(`Malformed lookup ${JSON.stringify(key)} on ${meta.name}`, { model: meta.name })
   const { path, rest } = resolveFieldPath(meta, parts, ctx)
@@ -209,8 +251,29 @@ export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx:
   }
   const full: ResolvedPath = { ...path, transforms, ...(keys.length ? { keys } : {}) }
   const annotationExpr = path.annotation ? ctx.annotations.get(path.annotation) : undefined
-  const aggregate = annotationExpr ? containsAggregate(annotationExpr, ctx) : false
-  return cleanCondition(meta, key, full, lookup, value, field, ctx, aggregate)
+  const custom = customLookup(field, lookup)
+  const spec: LookupSpec = {
+    first: parts[0]!,
+    version,
+    path: full,
+    lookup,
+    field,
+    custom,
+    json: !custom && isJsonValue(field, transforms),
+    arity: custom ? (custom.rhs ?? 'value') : LOOKUPS[lookup],
+    aggregate: annotationExpr ? containsAggregate(annotationExpr, ctx) : false,
+  }
+  if (!path.annotation && ctx.call < MEMO_CALLS) {
+    const memo = meta.memo as Map<string, (LookupSpec | undefined)[]>
+    let byCall = memo.get(key)
+    if (byCall === undefined) {
+      if (memo.size >= MEMO_KEYS) memo.clear()
+      byCall = []
+      memo.set(key, byCall)
+    }
+    byCall[ctx.call] = spec
+  }
+  return spec
 }
 
 function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext, followAnnotations = true): boolean {
@@ -227,25 +290,17 @@ function isQuerySetLike(v: unknown): v is { readonly state: QueryState } {
   return typeof v === 'object' && v !== null && 'state' in v && typeof (v as { state: unknown }).state === 'object' && (v as { isQuerySet?: unknown }).isQuerySet === true
 }
 
-function cleanCondition(
-  meta: ModelMeta,
-  key: string,
-  path: ResolvedPath,
-  lookup: string,
-  value: unknown,
-  field: Field | undefined,
-  ctx: ResolveContext,
-  aggregate: boolean,
-): Condition {
-  const where = `${meta.name}.filter(${JSON.stringify(key)})`
+function cleanCondition(meta: ModelMeta, key: string, spec: LookupSpec, value: unknown, ctx: ResolveContext): Condition {
+  const { path, lookup, field, custom, arity, aggregate } = spec
+  // The common case first: one scalar compared with a field (`id: 5`, `title__gt: 'a'`).
+  if (arity === 'value' && !spec.json && (typeof value === 'number' || typeof value === 'string' || typeof value === 'bigint' || typeof value === 'boolean'))
+    return { type: 'cond', path, lookup, value: field ? cleanValue(meta, key, path, field, value) : value, isExpr: false, aggregate }
   const bad = (expected: string): never => {
-    throw new TypeMismatchError(`${where} expects ${expected}, got ${describe(value)}`, { model: meta.name, field: path.field?.name })
+    throw new TypeMismatchError(`${filterLabel(meta, key)} expects ${expected}, got ${describe(value)}`, { model: meta.name, field: path.field?.name })
   }
   if (value === undefined) bad('a value (undefined is not allowed: omit the key instead)')
   if (isQ(value)) bad('a value, not a Q object')
-  const custom = customLookup(field, lookup)
-  if (!custom && isJsonValue(field, path.transforms)) return cleanJsonCondition(meta, path, lookup, value, ctx, aggregate, bad)
-  const arity: LookupArity | undefined = custom ? (custom.rhs ?? 'value') : LOOKUPS[lookup]
+  if (spec.json) return cleanJsonCondition(meta, path, lookup, value, ctx, aggregate, bad)
   if (isExpression(value)) {
     if (lookup === 'in' && value instanceof SubqueryExpr && !value.exists) {
       const expr = resolveExpression(meta, value, ctx)
@@ -267,12 +322,7 @@ function cleanCondition(
       v = (v as { pk: unknown }).pk
       if (v === null || v === undefined) bad(`a saved ${m.name} (this one has no primary key)`)
     }
-    try {
-      return field.clean(v)
-    } catch (e) {
-      if (e instanceof TypeMismatchError) throw new TypeMismatchError(`${where}: ${e.message}`, { model: meta.name, field: path.field?.name, cause: e })
-      throw e
-    }
+    return cleanValue(meta, key, path, field, v)
   }
   let out: unknown
   switch (arity) {
@@ -309,6 +359,21 @@ function cleanCondition(
       out = clean(value)
   }
   return { type: 'cond', path, lookup, value: out, isExpr: false, aggregate }
+}
+
+/** How messages name a filter key: `Post.filter("title__gt")`. */
+function filterLabel(meta: ModelMeta, key: string): string {
+  return `${meta.name}.filter(${JSON.stringify(key)})`
+}
+
+/** `field.clean(v)`, its type errors naming the filter key. */
+function cleanValue(meta: ModelMeta, key: string, path: ResolvedPath, field: Field, v: unknown): unknown {
+  try {
+    return field.clean(v)
+  } catch (e) {
+    if (e instanceof TypeMismatchError) throw new TypeMismatchError(`${filterLabel(meta, key)}: ${e.message}`, { model: meta.name, field: path.field?.name, cause: e })
+    throw e
+  }
 }
 
 function isModelInstance(v: unknown): boolean {

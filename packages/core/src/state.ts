@@ -185,6 +185,10 @@ export interface Combinator {
   readonly parts: readonly QueryState[]
 }
 
+/** No annotations, shared by initial states (states are never changed in place: a change copies the map). */
+const NO_ANNOTATIONS: ReadonlyMap<string, ResolvedExpr> = new Map()
+const NO_NAMES: ReadonlySet<string> = new Set()
+
 /** The initial state of a model's QuerySet. */
 export function initialState(meta: ModelMeta): QueryState {
   return {
@@ -194,8 +198,8 @@ export function initialState(meta: ModelMeta): QueryState {
     reversed: false,
     offset: 0,
     limit: null,
-    annotations: new Map(),
-    hidden: new Set(),
+    annotations: NO_ANNOTATIONS,
+    hidden: NO_NAMES,
     values: null,
     groupByValues: false,
     groupBy: null,

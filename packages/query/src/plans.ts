@@ -1,8 +1,9 @@
-import type { QueryState } from '@strata/core'
+import { customLookup, type Field, pathOutputField, type QueryState, type ResolveContext, type WhereNode } from '@strata/core'
 import { type CompiledQuery, type QueryId, RawNode } from 'kysely'
+import { isJsonCondition } from './compiler/lookups.js'
 import { QueryCompiler } from './compiler/select.js'
 import { shapeKey } from './compiler/shape.js'
-import { IN_ARRAY_MIN, type StrataDialect } from './dialect.js'
+import { type DialectOperations, IN_ARRAY_MIN, type StrataDialect } from './dialect.js'
 
 // The compiled-query cache: a QuerySet shape (compiler/shape.ts) is compiled once, and later
 // states of the same shape only render their conditions' parameters. A plan is trusted for new
@@ -56,6 +57,17 @@ export interface Plan<E> {
   readonly first: readonly unknown[]
   /** Set once the shape gave the same SQL with other parameters. */
   verified: boolean
+  /**
+   * The field each condition of the WHERE converts its values with, in the order of the SQL, when
+   * every condition binds its values as they are (`readParams`); null: the compiler collects them.
+   */
+  readonly leaves: readonly (Field | undefined)[] | null
+}
+
+/** A cached shape: its plan, or null when its SQL depends on values; `used` orders evictions. */
+interface Slot<E> {
+  readonly plan: Plan<E> | null
+  used: number
 }
 
 /** A compiled SELECT and what the engine keeps with it. */
@@ -63,8 +75,6 @@ export interface Compiled<E> {
   readonly compiled: CompiledQuery
   readonly extra: E
 }
-
-const UNCACHEABLE = 'uncacheable'
 
 /** Whether two parameter lists are equal (dates by time, arrays and bytes element by element). */
 export function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -84,9 +94,11 @@ function sameValue(x: unknown, y: unknown): boolean {
 
 /** A bounded map of shapes to plans (or to "never cache this shape"), least recently used first out. */
 export class PlanCache<E> {
-  readonly #plans = new Map<string, Plan<E> | typeof UNCACHEABLE>()
+  readonly #plans = new Map<string, Slot<E>>()
   readonly #size: number
   readonly #dialect: StrataDialect
+  /** Bumped by every use of a slot: the slot with the smallest `used` is the least recently used. */
+  #clock = 0
   /** Counters, for tests and the benchmark's notes. */
   readonly stats = { hits: 0, misses: 0, uncacheable: 0 }
 
@@ -113,22 +125,24 @@ export class PlanCache<E> {
       return compile()
     }
     const key = lead ? `${lead.key}|${shape}` : shape
-    const plan = this.#plans.get(key)
-    if (plan === UNCACHEABLE) {
+    const slot = this.#plans.get(key)
+    if (slot !== undefined && slot.plan === null) {
+      slot.used = ++this.#clock
       this.stats.uncacheable++
       return compile()
     }
-    const conditions = new QueryCompiler(state, this.#dialect).conditionParams()
+    const plan = slot === undefined ? undefined : slot.plan!
+    // A plan knows the fields its conditions convert with: their values are read without a compiler.
+    let conditions = plan?.leaves ? readParams(state.where, plan.leaves, this.#dialect.ops) : undefined
+    if (conditions === undefined) conditions = new QueryCompiler(state, this.#dialect).conditionParams()
     const params = conditions && lead ? [...lead.params, ...conditions] : conditions
     if (plan === undefined) {
       this.stats.misses++
       const fresh = compile()
-      this.#remember(key, params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params) : UNCACHEABLE)
+      this.#remember(key, params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params, state) : null)
       return fresh
     }
-    // Least recently used first: a hit moves the plan to the end.
-    this.#plans.delete(key)
-    this.#plans.set(key, plan)
+    slot!.used = ++this.#clock
     if (params && params.length === plan.paramCount && (plan.verified || sameParameters(params, plan.first))) {
       this.stats.hits++
       return { compiled: named(plan.sql, plan.node, params, plan.queryId, plan.name), extra: plan.extra }
@@ -136,7 +150,7 @@ export class PlanCache<E> {
     this.stats.misses++
     const fresh = compile()
     if (params && fresh.compiled.sql === plan.sql && sameParameters(params, fresh.compiled.parameters)) plan.verified = true
-    else this.#plans.set(key, UNCACHEABLE)
+    else this.#plans.set(key, { plan: null, used: this.#clock })
     return fresh
   }
 
@@ -145,15 +159,99 @@ export class PlanCache<E> {
     this.#plans.clear()
   }
 
-  #plan(fresh: Compiled<E>, params: readonly unknown[]): Plan<E> {
+  #plan(fresh: Compiled<E>, params: readonly unknown[], state: QueryState): Plan<E> {
     const sql = fresh.compiled.sql
-    return { sql, node: RawNode.createWithSql(sql), queryId: fresh.compiled.queryId, paramCount: params.length, name: statementName(sql), extra: fresh.extra, first: params, verified: false }
+    return {
+      sql,
+      node: RawNode.createWithSql(sql),
+      queryId: fresh.compiled.queryId,
+      paramCount: params.length,
+      name: statementName(sql),
+      extra: fresh.extra,
+      first: params,
+      verified: false,
+      leaves: plainLeaves(state, this.#dialect.ops),
+    }
   }
 
-  #remember(key: string, value: Plan<E> | typeof UNCACHEABLE): void {
-    this.#plans.set(key, value)
-    if (this.#plans.size > this.#size) this.#plans.delete(this.#plans.keys().next().value!)
+  #remember(key: string, plan: Plan<E> | null): void {
+    this.#plans.set(key, { plan, used: ++this.#clock })
+    if (this.#plans.size <= this.#size) return
+    // Only misses get here, and they compile: finding the least recently used slot costs less.
+    let oldest: string | undefined
+    let least = Number.POSITIVE_INFINITY
+    for (const [k, s] of this.#plans) {
+      if (s.used < least) {
+        least = s.used
+        oldest = k
+      }
+    }
+    this.#plans.delete(oldest!)
   }
+}
+
+/** Lookups whose values are bound as they are: one parameter each (none for `isnull`). */
+const PLAIN_LOOKUPS: ReadonlySet<string> = new Set(['exact', 'gt', 'gte', 'lt', 'lte', 'isnull', 'range', 'in'])
+
+/**
+ * The fields the WHERE conditions of `state` convert their values with, in order, when each one
+ * binds its values as `QueryCompiler.conditionParams()` does without rendering (a comparison, a
+ * range, a short IN list, isnull on a path without JSON keys, annotations, expressions, custom
+ * lookups, aggregates or an EXISTS under a NOT); null otherwise. The same for every state of a shape.
+ */
+function plainLeaves(state: QueryState, ops: DialectOperations): (Field | undefined)[] | null {
+  const out: (Field | undefined)[] = []
+  if (state.where === null) return out
+  const ctx: ResolveContext = { annotations: state.annotations, call: state.calls }
+  const visit = (n: WhereNode, negated: boolean): boolean => {
+    if (n.type === 'tree') {
+      const inner = negated !== n.negated
+      for (const c of n.children) if (!visit(c, inner)) return false
+      return true
+    }
+    const p = n.path
+    if (p.expr || n.isExpr || n.aggregate || p.annotation !== undefined || p.keys?.length || !PLAIN_LOOKUPS.has(n.lookup)) return false
+    if (negated && p.hops.some((h) => h.multi)) return false
+    if (n.lookup === 'in' && (n.value as unknown[]).length > IN_ARRAY_MIN && ops.inArray) return false
+    const field = pathOutputField(p, ctx)
+    if (isJsonCondition(n, field) || customLookup(field, n.lookup)) return false
+    out.push(field)
+    return true
+  }
+  return visit(state.where, false) ? out : null
+}
+
+/** The parameters of the WHERE of a state whose shape has `leaves` (`plainLeaves`), in order. */
+function readParams(where: WhereNode | null, leaves: readonly (Field | undefined)[], ops: DialectOperations): unknown[] | undefined {
+  const out: unknown[] = []
+  if (where === null) return out
+  return readNode(where, leaves, ops, out, 0) < 0 ? undefined : out
+}
+
+/** Appends the parameters of `node`, whose first condition is leaf `i`; the next leaf, or -1 when a list is bound as one array. */
+function readNode(node: WhereNode, leaves: readonly (Field | undefined)[], ops: DialectOperations, out: unknown[], i: number): number {
+  if (node.type === 'tree') {
+    for (const c of node.children) {
+      i = readNode(c, leaves, ops, out, i)
+      if (i < 0) return -1
+    }
+    return i
+  }
+  const field = leaves[i]
+  switch (node.lookup) {
+    case 'isnull':
+      break
+    case 'in':
+    case 'range': {
+      const list = node.value as unknown[]
+      if (list.length > IN_ARRAY_MIN && ops.inArray) return -1
+      for (const v of list) out.push(ops.toDriver(field, v))
+      break
+    }
+    default:
+      out.push(ops.toDriver(field, node.value))
+  }
+  return i + 1
 }
 
 /** SQL compiled for a key the engine builds itself (an INSERT's table, columns and row count). */

@@ -50,7 +50,19 @@ function hopKey(h: Hop): string {
   return `${h.kind[0]}${shapeId(h.field)}${h.multi ? 'm' : ''}`
 }
 
+/** Keys of paths already described: resolved filter keys share their path objects (core memoizes them). */
+const pathKeys = new WeakMap<ResolvedPath, string>()
+
 function pathKey(p: ResolvedPath): string {
+  let k = pathKeys.get(p)
+  if (k === undefined) {
+    k = describePath(p)
+    pathKeys.set(p, k)
+  }
+  return k
+}
+
+function describePath(p: ResolvedPath): string {
   let k = p.hops.map(hopKey).join('.')
   k += p.field ? `:${shapeId(p.field)}` : p.annotation !== undefined ? `@${p.annotation}` : ''
   if (p.expr) k += `{${exprKey(p.expr)}}`
@@ -94,7 +106,10 @@ function conditionKey(c: Condition): string {
 
 function whereKey(n: WhereNode): string {
   if (n.type === 'cond') return conditionKey(n)
-  return `${n.negated ? '!' : ''}${n.connector === 'AND' ? '&' : '|'}(${n.children.map(whereKey).join(',')})`
+  let k = `${n.negated ? '!' : ''}${n.connector === 'AND' ? '&' : '|'}(`
+  const children = n.children
+  for (let i = 0; i < children.length; i++) k += i === 0 ? whereKey(children[i]!) : `,${whereKey(children[i]!)}`
+  return `${k})`
 }
 
 function relatedKey(nodes: readonly RelatedSelection[]): string {
@@ -102,13 +117,19 @@ function relatedKey(nodes: readonly RelatedSelection[]): string {
 }
 
 /**
- * Every QueryState property this module knows: a state carrying another (a feature added since)
- * has no shape until it is described here, rather than a shape that ignores it.
+ * Whether `k` is a QueryState property this module knows: a state carrying another (a feature
+ * added since) has no shape until it is described here, rather than a shape that ignores it.
  */
-const KNOWN = new Set([
-  'meta', 'where', 'order', 'reversed', 'offset', 'limit', 'annotations', 'hidden', 'values', 'groupByValues', 'groupBy', 'result',
-  'distinct', 'empty', 'using', 'calls', 'combinator', 'distinctOn', 'related', 'relatedAll', 'loading', 'prefetch', 'forUpdate',
-])
+function known(k: string): boolean {
+  switch (k) {
+    case 'meta': case 'where': case 'order': case 'reversed': case 'offset': case 'limit': case 'annotations': case 'hidden':
+    case 'values': case 'groupByValues': case 'groupBy': case 'result': case 'distinct': case 'empty': case 'using': case 'calls':
+    case 'combinator': case 'distinctOn': case 'related': case 'relatedAll': case 'loading': case 'prefetch': case 'forUpdate':
+      return true
+    default:
+      return false
+  }
+}
 
 /**
  * The shape of a SELECT over `state`, or undefined when it has none. `longInArrays` is the
@@ -117,22 +138,20 @@ const KNOWN = new Set([
  */
 export function shapeKey(state: QueryState, longInArrays: number | undefined): string | undefined {
   if (state.combinator || state.forUpdate || state.empty) return undefined
-  for (const k in state) if (!KNOWN.has(k) && (state as unknown as Record<string, unknown>)[k] != null) return undefined
+  for (const k in state) if (!known(k) && (state as unknown as Record<string, unknown>)[k] != null) return undefined
   longList = longInArrays ?? Number.POSITIVE_INFINITY
   try {
     // Custom lookups and transforms render SQL from their callbacks: a registration change is a new shape.
-    const parts: string[] = [
-      `${registryVersion()}:${shapeId(state.meta)}:${state.result}:${state.reversed ? 'r' : ''}${state.distinct ? 'd' : ''}${state.groupByValues ? 'g' : ''}:${state.limit ?? ''}:${state.offset}`,
-    ]
-    if (state.where) parts.push(`W${whereKey(state.where)}`)
-    if (state.order) parts.push(`O${state.order.map((t) => (t.expr === 'random' ? '?' : `${t.descending ? '-' : ''}${exprKey(t.expr)}${t.nulls.nullsFirst ? 'F' : ''}${t.nulls.nullsLast ? 'L' : ''}`)).join(',')}`)
-    if (state.annotations.size) parts.push(`A${[...state.annotations].map(([k, e]) => `${k}${state.hidden.has(k) ? '-' : ''}=${exprKey(e)}`).join(',')}`)
-    if (state.values) parts.push(`V${state.values.map((v) => `${v.key}=${exprKey(v.expr)}`).join(',')}`)
-    if (state.groupBy) parts.push(`G${state.groupBy.map(exprKey).join(',')}`)
-    if (state.distinctOn?.length) parts.push(`D${state.distinctOn.map(exprKey).join(',')}`)
-    if (state.related?.length) parts.push(`R${relatedKey(state.related)}`)
-    if (state.loading?.names.length) parts.push(`L${state.loading.only ? '+' : '-'}${state.loading.names.join(',')}`)
-    return parts.join(';')
+    let key = `${registryVersion()}:${shapeId(state.meta)}:${state.result}:${state.reversed ? 'r' : ''}${state.distinct ? 'd' : ''}${state.groupByValues ? 'g' : ''}:${state.limit ?? ''}:${state.offset}`
+    if (state.where) key += `;W${whereKey(state.where)}`
+    if (state.order) key += `;O${state.order.length === 0 ? '' : state.order.map((t) => (t.expr === 'random' ? '?' : `${t.descending ? '-' : ''}${exprKey(t.expr)}${t.nulls.nullsFirst ? 'F' : ''}${t.nulls.nullsLast ? 'L' : ''}`)).join(',')}`
+    if (state.annotations.size) key += `;A${[...state.annotations].map(([k, e]) => `${k}${state.hidden.has(k) ? '-' : ''}=${exprKey(e)}`).join(',')}`
+    if (state.values) key += `;V${state.values.map((v) => `${v.key}=${exprKey(v.expr)}`).join(',')}`
+    if (state.groupBy) key += `;G${state.groupBy.map(exprKey).join(',')}`
+    if (state.distinctOn?.length) key += `;D${state.distinctOn.map(exprKey).join(',')}`
+    if (state.related?.length) key += `;R${relatedKey(state.related)}`
+    if (state.loading?.names.length) key += `;L${state.loading.only ? '+' : '-'}${state.loading.names.join(',')}`
+    return key
   } catch (e) {
     if (e === NO_SHAPE) return undefined
     throw e
