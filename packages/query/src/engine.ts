@@ -113,12 +113,7 @@ export class KyselyEngine implements Engine {
    * the block broken (in the connection guard, `guard.ts`, which every code path goes through).
    */
   async run<R = Record<string, unknown>>(query: RawBuilder<unknown>): Promise<QueryResult<R>> {
-    const db = this.executor()
-    try {
-      return (await query.execute(db)) as QueryResult<R>
-    } catch (e) {
-      throw this.dialect.mapError(e)
-    }
+    return this.execute<R>(query.compile(this.kysely))
   }
 
   #columns(c: QueryCompiler): { cols: Fragment[]; out: OutputColumn[] } {
