@@ -63,5 +63,6 @@ const NO_TRANSACTIONS: ReadonlyMap<string, TransactionFrame> = new Map()
  * AsyncLocalStorage off and on again each time (several microseconds, and slower promises after).
  */
 export function outsideTransactions<T>(fn: () => Promise<T>): Promise<T> {
-  return transactionContext.run(NO_TRANSACTIONS, fn)
+  const store = transactionContext.getStore()
+  return store === undefined || store.size === 0 ? fn() : transactionContext.run(NO_TRANSACTIONS, fn)
 }

@@ -80,28 +80,22 @@ export async function runAtomic<T>(
 }
 
 /**
- * Opens an outermost block; when the last open one ends, the transaction context is switched off.
- * On Node 20 an enabled AsyncLocalStorage runs async hooks on every promise of the process (a
- * query costs about twice as much); switched off, `getStore()` is undefined at no cost until the
- * next block switches it on again, and code outside blocks runs at full speed.
+ * Runs the body of an outermost block in its context. When the last body running ends, the
+ * context is switched off: on Node 20 an enabled AsyncLocalStorage runs async hooks on every
+ * promise of the process (queries cost about twice as much); switched off, `getStore()` is
+ * undefined at no cost until the next block switches it on again, and the COMMIT, the `onCommit`
+ * callbacks and all code outside blocks run at full speed.
  */
-async function outermost<T>(
-  alias: string,
-  root: Kysely<DB>,
-  frames: ReadonlyMap<string, TransactionFrame> | undefined,
-  fn: () => Promise<T>,
-  options: AtomicOptions,
-  mapError: (error: unknown) => Error,
-): Promise<{ result: T; callbacks: readonly CommitCallback[] }> {
+async function runBody<T>(frames: ReadonlyMap<string, TransactionFrame>, fn: () => Promise<T>): Promise<T> {
   openBlocks.count++
   try {
-    return await outermostBlock(alias, root, frames, fn, options, mapError)
+    return await transactionContext.run(frames, fn)
   } finally {
     if (--openBlocks.count === 0) transactionContext.disable()
   }
 }
 
-async function outermostBlock<T>(
+async function outermost<T>(
   alias: string,
   root: Kysely<DB>,
   frames: ReadonlyMap<string, TransactionFrame> | undefined,
@@ -128,7 +122,7 @@ async function outermostBlock<T>(
   }
   let result: T
   try {
-    result = await transactionContext.run(withFrame(frames, top), fn)
+    result = await runBody(withFrame(frames, top), fn)
   } catch (e) {
     await rollback(trx)
     throw e
