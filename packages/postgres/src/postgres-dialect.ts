@@ -77,6 +77,8 @@ export const postgresFeatures: DialectFeatures = {
 
 const OID = { int8: 20, date: 1082, timestamp: 1114, interval: 1186 } as const
 const raw = (value: string): string => value
+// pg asks for each column's parser on every query: the same functions each time, nothing made per call.
+const toBigInt = (value: string): bigint => BigInt(value)
 
 /**
  * The type parsers of the pools `postgres()` opens: `int8` as `bigint`, `date`, `timestamp` and `interval`
@@ -85,7 +87,7 @@ const raw = (value: string): string => value
 export const postgresTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
     if (format !== 'binary') {
-      if (oid === OID.int8) return (value: string) => BigInt(value)
+      if (oid === OID.int8) return toBigInt
       if (oid === OID.date || oid === OID.timestamp || oid === OID.interval) return raw
     }
     return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown
