@@ -1,8 +1,8 @@
-import { customLookup, type Field, pathOutputField, type QueryState, type ResolveContext, type WhereNode } from '@strata/core'
+import { customLookup, type Field, type ModelMeta, pathOutputField, type QueryState, type ResolveContext, registryVersion, type WhereNode } from '@strata/core'
 import { type CompiledQuery, type QueryId, RawNode } from 'kysely'
 import { isJsonCondition } from './compiler/lookups.js'
 import { QueryCompiler } from './compiler/select.js'
-import { shapeKey } from './compiler/shape.js'
+import { comparableState, sameShape, shapeKey } from './compiler/shape.js'
 import { type DialectOperations, IN_ARRAY_MIN, type StrataDialect } from './dialect.js'
 
 // The compiled-query cache: a QuerySet shape (compiler/shape.ts) is compiled once, and later
@@ -66,9 +66,18 @@ export interface Plan<E> {
 
 /** A cached shape: its plan, or null when its SQL depends on values; `used` orders evictions. */
 interface Slot<E> {
-  readonly plan: Plan<E> | null
+  readonly key: string
+  plan: Plan<E> | null
   used: number
+  /** The state that made the plan, when simple enough to compare later states with (`sameShape`). */
+  template: QueryState | null
+  /** The `lead` key the plan was made with, and the custom lookup registrations then. */
+  readonly lead: string | undefined
+  readonly version: number
 }
+
+/** How many comparable shapes per model are tried by comparison before building a key. */
+const RECENT = 8
 
 /** A compiled SELECT and what the engine keeps with it. */
 export interface Compiled<E> {
@@ -95,8 +104,11 @@ function sameValue(x: unknown, y: unknown): boolean {
 /** A bounded map of shapes to plans (or to "never cache this shape"), least recently used first out. */
 export class PlanCache<E> {
   readonly #plans = new Map<string, Slot<E>>()
+  /** Slots of simple shapes by model, most recent first, found by comparing states (`sameShape`). */
+  #recent = new WeakMap<ModelMeta, Slot<E>[]>()
   readonly #size: number
   readonly #dialect: StrataDialect
+  readonly #longList: number | undefined
   /** Bumped by every use of a slot: the slot with the smallest `used` is the least recently used. */
   #clock = 0
   /** Counters, for tests and the benchmark's notes. */
@@ -105,6 +117,7 @@ export class PlanCache<E> {
   constructor(dialect: StrataDialect, size = PLAN_CACHE_SIZE) {
     this.#dialect = dialect
     this.#size = size
+    this.#longList = dialect.ops.inArray ? IN_ARRAY_MIN : undefined
   }
 
   /** The number of shapes held. */
@@ -119,13 +132,19 @@ export class PlanCache<E> {
    * UPDATE's assignments): its part of the key and its parameters.
    */
   get(state: QueryState, compile: () => Compiled<E>, lead?: { readonly key: string; readonly params: readonly unknown[] }): Compiled<E> {
-    const shape = shapeKey(state, this.#dialect.ops.inArray ? IN_ARRAY_MIN : undefined)
-    if (shape === undefined) {
-      this.stats.uncacheable++
-      return compile()
+    let slot = this.#findRecent(state, lead?.key)
+    let key: string
+    if (slot !== undefined) key = slot.key
+    else {
+      const shape = shapeKey(state, this.#longList)
+      if (shape === undefined) {
+        this.stats.uncacheable++
+        return compile()
+      }
+      key = lead ? `${lead.key}|${shape}` : shape
+      slot = this.#plans.get(key)
+      if (slot !== undefined && slot.plan !== null && slot.template === null && comparableState(state)) this.#list(slot, state)
     }
-    const key = lead ? `${lead.key}|${shape}` : shape
-    const slot = this.#plans.get(key)
     if (slot !== undefined && slot.plan === null) {
       slot.used = ++this.#clock
       this.stats.uncacheable++
@@ -139,7 +158,8 @@ export class PlanCache<E> {
     if (plan === undefined) {
       this.stats.misses++
       const fresh = compile()
-      this.#remember(key, params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params, state) : null)
+      const made = params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params, state) : null
+      this.#remember(key, made, made && comparableState(state) ? state : null, lead?.key)
       return fresh
     }
     slot!.used = ++this.#clock
@@ -150,13 +170,57 @@ export class PlanCache<E> {
     this.stats.misses++
     const fresh = compile()
     if (params && fresh.compiled.sql === plan.sql && sameParameters(params, fresh.compiled.parameters)) plan.verified = true
-    else this.#plans.set(key, { plan: null, used: this.#clock })
+    else this.#forget(slot!)
     return fresh
+  }
+
+  /** The slot of a recent simple shape that `state` has, if any (moved to the front of its model's list). */
+  #findRecent(state: QueryState, lead: string | undefined): Slot<E> | undefined {
+    const list = this.#recent.get(state.meta)
+    if (list === undefined) return undefined
+    const version = registryVersion()
+    for (let i = 0; i < list.length; i++) {
+      const slot = list[i]!
+      if (slot.lead !== lead || slot.version !== version || !sameShape(slot.template!, state, this.#longList)) continue
+      if (i > 0) {
+        list.splice(i, 1)
+        list.unshift(slot)
+      }
+      return slot
+    }
+    return undefined
+  }
+
+  /** Puts a slot first in its model's list of comparable shapes, with `template` to compare with. */
+  #list(slot: Slot<E>, template: QueryState): void {
+    slot.template = template
+    let list = this.#recent.get(template.meta)
+    if (list === undefined) {
+      list = []
+      this.#recent.set(template.meta, list)
+    }
+    list.unshift(slot)
+    if (list.length > RECENT) list.pop()!.template = null
+  }
+
+  /** A shape whose SQL turned out to depend on values: never cached again, nor compared. */
+  #forget(slot: Slot<E>): void {
+    slot.plan = null
+    this.#unlist(slot)
+  }
+
+  #unlist(slot: Slot<E>): void {
+    if (slot.template === null) return
+    const list = this.#recent.get(slot.template.meta)
+    const at = list ? list.indexOf(slot) : -1
+    if (at >= 0) list!.splice(at, 1)
+    slot.template = null
   }
 
   /** Forgets every plan (after a schema change that renames what compiled SQL names, for instance). */
   clear(): void {
     this.#plans.clear()
+    this.#recent = new WeakMap()
   }
 
   #plan(fresh: Compiled<E>, params: readonly unknown[], state: QueryState): Plan<E> {
@@ -174,19 +238,16 @@ export class PlanCache<E> {
     }
   }
 
-  #remember(key: string, plan: Plan<E> | null): void {
-    this.#plans.set(key, { plan, used: ++this.#clock })
+  #remember(key: string, plan: Plan<E> | null, template: QueryState | null, lead: string | undefined): void {
+    const slot: Slot<E> = { key, plan, used: ++this.#clock, template: null, lead, version: registryVersion() }
+    this.#plans.set(key, slot)
+    if (template !== null) this.#list(slot, template)
     if (this.#plans.size <= this.#size) return
     // Only misses get here, and they compile: finding the least recently used slot costs less.
-    let oldest: string | undefined
-    let least = Number.POSITIVE_INFINITY
-    for (const [k, s] of this.#plans) {
-      if (s.used < least) {
-        least = s.used
-        oldest = k
-      }
-    }
-    this.#plans.delete(oldest!)
+    let oldest: Slot<E> | undefined
+    for (const s of this.#plans.values()) if (oldest === undefined || s.used < oldest.used) oldest = s
+    this.#plans.delete(oldest!.key)
+    this.#unlist(oldest!)
   }
 }
 

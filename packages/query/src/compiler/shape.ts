@@ -1,4 +1,4 @@
-import { type Condition, type Hop, type QueryState, type RelatedSelection, type ResolvedExpr, type ResolvedPath, registryVersion, type WhereNode } from '@strata/core'
+import { type Condition, type Hop, type OrderTerm, type QueryState, type RelatedSelection, type ResolvedExpr, type ResolvedPath, registryVersion, type WhereNode } from '@strata/core'
 
 // The shape of a QuerySet: everything that decides the SQL text, and none of the values that
 // become bound parameters. Two states with the same shape compile to the same SQL; only their
@@ -155,5 +155,118 @@ export function shapeKey(state: QueryState, longInArrays: number | undefined): s
   } catch (e) {
     if (e === NO_SHAPE) return undefined
     throw e
+  }
+}
+
+// Comparing states instead of keys: a state is compared with the state that made a plan, which
+// costs less than building and hashing its key. Only simple states are compared (no annotations,
+// values(), grouping, DISTINCT ON, selectRelated, only/defer, expressions in conditions); two
+// states that compare equal here have equal keys, so the comparison may only miss, never mistake.
+
+/** Whether `state` is simple enough for `sameShape` (its key is what `shapeKey` gives). */
+export function comparableState(state: QueryState): boolean {
+  if (state.combinator || state.forUpdate || state.empty || state.annotations.size > 0 || state.values || state.groupBy) return false
+  if (state.distinctOn?.length || state.related?.length || state.loading?.names.length) return false
+  for (const k in state) if (!known(k) && (state as unknown as Record<string, unknown>)[k] != null) return false
+  if (state.order) for (const t of state.order) if (t.expr !== 'random' && !comparableExpr(t.expr)) return false
+  return state.where === null || comparableWhere(state.where)
+}
+
+function comparableExpr(e: ResolvedExpr): boolean {
+  return e.type === 'col' && comparablePath(e.path)
+}
+
+function comparablePath(p: ResolvedPath): boolean {
+  return p.expr === undefined && p.annotation === undefined && !p.keys?.length
+}
+
+function comparableWhere(n: WhereNode): boolean {
+  if (n.type === 'tree') return n.children.every(comparableWhere)
+  return !n.isExpr && comparablePath(n.path)
+}
+
+/**
+ * Whether `state` has the shape of `template`, a state `comparableState` accepted; `longInArrays`
+ * as for `shapeKey`. False whenever in doubt (then the key decides).
+ */
+export function sameShape(template: QueryState, state: QueryState, longInArrays: number | undefined): boolean {
+  if (
+    template.meta !== state.meta ||
+    template.result !== state.result ||
+    template.reversed !== state.reversed ||
+    template.distinct !== state.distinct ||
+    template.groupByValues !== state.groupByValues ||
+    template.limit !== state.limit ||
+    template.offset !== state.offset
+  )
+    return false
+  if (state.combinator || state.forUpdate || state.empty || state.annotations.size > 0 || state.values || state.groupBy) return false
+  if (state.distinctOn?.length || state.related?.length || state.loading?.names.length) return false
+  if (!sameOrder(template.order, state.order)) return false
+  if (template.where === null || state.where === null ? template.where !== state.where : !sameWhere(template.where, state.where, longInArrays ?? Number.POSITIVE_INFINITY)) return false
+  for (const k in state) if (!known(k) && (state as unknown as Record<string, unknown>)[k] != null) return false
+  return true
+}
+
+function sameOrder(a: readonly OrderTerm[] | null, b: readonly OrderTerm[] | null): boolean {
+  if (a === b) return true
+  if (a === null || b === null || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!
+    const y = b[i]!
+    if (x.descending !== y.descending || x.nulls.nullsFirst !== y.nulls.nullsFirst || x.nulls.nullsLast !== y.nulls.nullsLast) return false
+    if (x.expr === 'random' || y.expr === 'random') {
+      if (x.expr !== y.expr) return false
+    } else if (x.expr.type !== 'col' || y.expr.type !== 'col' || !samePath(x.expr.path, y.expr.path)) return false
+  }
+  return true
+}
+
+function samePath(a: ResolvedPath, b: ResolvedPath): boolean {
+  if (a === b) return true
+  if (a.field !== b.field || a.call !== b.call || a.expr !== undefined || b.expr !== undefined || a.annotation !== undefined || b.annotation !== undefined) return false
+  if (a.keys?.length || b.keys?.length) return false
+  if (a.hops.length !== b.hops.length || a.transforms.length !== b.transforms.length) return false
+  for (let i = 0; i < a.hops.length; i++) {
+    const x = a.hops[i]!
+    const y = b.hops[i]!
+    if (x.field !== y.field || x.kind !== y.kind || x.multi !== y.multi) return false
+  }
+  for (let i = 0; i < a.transforms.length; i++) if (a.transforms[i] !== b.transforms[i]) return false
+  return true
+}
+
+function sameWhere(a: WhereNode, b: WhereNode, longList: number): boolean {
+  if (a.type === 'tree') {
+    if (b.type !== 'tree' || a.connector !== b.connector || a.negated !== b.negated || a.children.length !== b.children.length) return false
+    for (let i = 0; i < a.children.length; i++) if (!sameWhere(a.children[i]!, b.children[i]!, longList)) return false
+    return true
+  }
+  if (b.type !== 'cond' || b.isExpr || a.lookup !== b.lookup || a.aggregate !== b.aggregate || !samePath(a.path, b.path)) return false
+  const x = a.value
+  const y = b.value
+  // As conditionKey: a long IN list's shape does not depend on its length.
+  if (b.lookup === 'in' && Array.isArray(x) && Array.isArray(y) && x.length > longList) return y.length > longList
+  return sameValueShape(x, y)
+}
+
+/** Whether `valueShape` gives the same tag for both (false where it has none). */
+function sameValueShape(x: unknown, y: unknown): boolean {
+  if (x === null || y === null || x === undefined || y === undefined) return x === y
+  const t = typeof x
+  if (t !== typeof y) return false
+  switch (t) {
+    case 'boolean':
+      return x === y
+    case 'number':
+    case 'string':
+    case 'bigint':
+      return true
+    case 'object':
+      if (x instanceof Date) return y instanceof Date
+      if (Array.isArray(x)) return Array.isArray(y) && x.length === y.length
+      return !(y instanceof Date) && !Array.isArray(y)
+    default:
+      return false
   }
 }

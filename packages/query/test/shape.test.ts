@@ -1,0 +1,77 @@
+import { f, model, Q, type QueryState } from '@strata/core'
+import { describe, expect, it } from 'vitest'
+import { comparableState, sameShape, shapeKey } from '../src/compiler/shape.js'
+
+class ShapeOwner extends model('ShapeOwner', { name: f.char({ maxLength: 50 }) }) {}
+class ShapeItem extends model('ShapeItem', {
+  title: f.char({ maxLength: 100 }),
+  views: f.integer({ default: 0 }),
+  flag: f.boolean({ default: false }),
+  at: f.dateTime({ null: true }),
+  owner: f.foreignKey('ShapeOwner', { onDelete: 'CASCADE', null: true }),
+}) {}
+
+declare module '@strata/core' {
+  interface Models {
+    ShapeOwner: ShapeOwner
+    ShapeItem: ShapeItem
+  }
+}
+
+const q = ShapeItem.objects
+/** States of many shapes, several of each, built as users write them. */
+function states(): QueryState[] {
+  const out: QueryState[] = []
+  for (const v of [1, 2]) {
+    out.push(q.filter({ id: v }).state, q.filter({ id: v }).slice(0, 21).state, q.filter({ id: v }).slice(0, 20).state, q.filter({ id: v }).slice(1, 21).state)
+    out.push(q.filter({ title: `t${v}` }).state, q.filter({ title__gt: `t${v}` }).state, q.filter({ title: null }).state, q.filter({ title__isnull: v === 1 }).state)
+    out.push(q.filter({ flag: v === 1 }).state, q.filter({ at__gte: new Date(v) }).state, q.filter({ at__year: 2000 + v }).state)
+    out.push(q.filter({ id__in: [v] }).state, q.filter({ id__in: [v, v + 1] }).state, q.filter({ id__in: [] }).state, q.filter({ id__range: [v, v + 1] }).state)
+    out.push(q.filter({ owner__name: `n${v}` }).state, q.filter({ owner: v }).state, q.filter({ owner: null }).state, q.exclude({ owner__name: `n${v}` }).state)
+    out.push(q.filter({ id: v }).filter({ views: v }).state, q.filter({ id: v, views: v }).state, q.filter(Q({ id: v }).or({ views: v })).state, q.filter(Q({ id: v }).not()).state)
+    out.push(q.filter({ id: v }).orderBy('-title').state, q.filter({ id: v }).orderBy('title').state, q.filter({ id: v }).orderBy('owner__name', '?').state, q.filter({ id: v }).reverse().state)
+    out.push(q.filter({ id: v }).distinct().state, q.all().state, q.orderBy().state, q.filter({ views__gt: v }).orderBy('-at').slice(0, 20).state)
+  }
+  return out
+}
+
+describe('shapes compared without keys', () => {
+  it('states compare as having the same shape only when their keys are equal', () => {
+    const all = states()
+    let same = 0
+    for (const a of all) {
+      if (!comparableState(a)) continue
+      for (const b of all) {
+        const ka = shapeKey(a, undefined)
+        const kb = shapeKey(b, undefined)
+        if (sameShape(a, b, undefined)) {
+          same++
+          expect(kb, `${ka} vs ${kb}`).toBe(ka)
+        } else if (comparableState(b)) expect(kb === ka, `${ka} vs ${kb}`).toBe(false)
+      }
+    }
+    // Every simple shape above comes twice, with other values.
+    expect(same).toBeGreaterThan(all.length)
+  })
+
+  it('long IN lists share a shape where the dialect binds them as one array', () => {
+    const long = (n: number) => q.filter({ id__in: Array.from({ length: n }, (_, i) => i + 1) }).state
+    expect(sameShape(long(1001), long(1500), 1000)).toBe(true)
+    expect(sameShape(long(1001), long(1000), 1000)).toBe(false)
+    expect(sameShape(long(1001), long(1500), undefined)).toBe(false)
+  })
+
+  it('filter keys resolve to shared paths, and a bad key or value still fails the same way', () => {
+    const a = q.filter({ title__gt: 'a' }).state.where
+    const b = q.filter({ title__gt: 'b' }).state.where
+    const path = (w: typeof a) => (w?.type === 'tree' && w.children[0]?.type === 'cond' ? w.children[0].path : undefined)
+    expect(path(a)).toBeDefined()
+    expect(path(a)).toBe(path(b))
+    for (let i = 0; i < 2; i++) {
+      expect(() => q.filter({ titel: 'a' } as never)).toThrow('ShapeItem has no field named "titel"')
+      expect(() => q.filter({ title__nope: 'a' } as never)).toThrow("Unsupported lookup or transform 'nope'")
+      expect(() => q.filter({ views: 'many' } as never)).toThrow('ShapeItem.filter("views")')
+      expect(() => q.filter({ views: undefined } as never)).toThrow('undefined is not allowed')
+    }
+  })
+})
