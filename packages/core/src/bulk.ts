@@ -4,6 +4,7 @@ import { FieldError, NotSupportedError, TypeMismatchError } from './errors.js'
 import { isExpression } from './expressions.js'
 import { describe, type Field } from './fields/field.js'
 import { ManyToManyField } from './fields/relation.js'
+import { DateTimeField } from './fields/scalar.js'
 import type { ModelMeta } from './meta.js'
 import { classFor, STATE } from './model.js'
 import { checkRelated, cleanForWrite, type Row, stampDates } from './persistence.js'
@@ -119,11 +120,14 @@ export async function bulkCreate(
     return new Cls(o as Record<string, unknown>)
   })
   if (instances.length === 0) return []
+  const fields = meta.concreteFields
+  // Only models with autoNow/autoNowAdd datetimes have something to stamp.
+  const stamps = fields.some((f) => f instanceof DateTimeField && (f.options.autoNow || f.options.autoNowAdd))
   const rows = instances.map((inst) => {
     checkRelated(inst, meta)
-    stampDates(inst, meta, true)
+    if (stamps) stampDates(inst, meta, true)
     const row: Record<string, unknown> = {}
-    for (const f of meta.concreteFields) {
+    for (const f of fields) {
       const v = inst[f.attname]
       if (f.dbGenerated && (v === null || v === undefined)) continue
       row[f.attname] = cleanForWrite(meta, f, v)
@@ -131,7 +135,7 @@ export async function bulkCreate(
     return row
   })
   // Each row binds one parameter per column; rows without a generated key bind all of them.
-  const size = batchSizeFor(engine, meta.concreteFields.length, 0, batchSize)
+  const size = batchSizeFor(engine, fields.length, 0, batchSize)
   const parts = batches(rows, size, engine.maxQueryBytes)
   // One INSERT is atomic by itself; several run in a transaction, without a savepoint when nested (as Django).
   const atomically = (fn: () => Promise<void>) => (parts.length === 1 ? fn() : engine.atomic(fn, { savepoint: false }))

@@ -147,6 +147,51 @@ export interface ModelClass<N extends string, F> {
 
 type AnyModel = ModelBase & Record<string, unknown>
 
+/** What the constructor does with one field. */
+interface FieldSlot {
+  readonly field: Field
+  readonly name: string
+  readonly attname: string
+  /** False for a many-to-many relation, which cannot be given on construction. */
+  readonly concrete: boolean
+  readonly foreignKey: boolean
+  /** The value when neither the data nor a default gives one: '' for text, null otherwise. */
+  readonly blank: '' | null
+}
+
+/** How the constructor fills an instance of a model: the fields in order, and the keys the data may hold. */
+interface ConstructionPlan {
+  readonly slots: readonly FieldSlot[]
+  /** Attribute names of the columns, names of foreign keys, and the primary key's name. */
+  readonly accepted: ReadonlySet<string>
+}
+
+const CONSTRUCTION_PLANS = new WeakMap<ModelMeta, ConstructionPlan>()
+
+/** The construction plan of `meta`, worked out on first use (a model's fields do not change once it is defined). */
+function constructionPlan(meta: ModelMeta): ConstructionPlan {
+  let plan = CONSTRUCTION_PLANS.get(meta)
+  if (plan === undefined) {
+    const slots: FieldSlot[] = meta.fields.map((field) => ({
+      field,
+      name: field.name,
+      attname: field.attname,
+      concrete: field.concrete,
+      foreignKey: field instanceof ForeignKey,
+      blank: field instanceof CharField ? '' : null,
+    }))
+    const accepted = new Set<string>([meta.pk.name])
+    for (const slot of slots) {
+      if (!slot.concrete) continue
+      accepted.add(slot.attname)
+      if (slot.foreignKey) accepted.add(slot.name)
+    }
+    plan = { slots, accepted }
+    CONSTRUCTION_PLANS.set(meta, plan)
+  }
+  return plan
+}
+
 const MANAGERS = new WeakMap<object, Manager<unknown>>()
 
 /** The runtime base of every model class. */
@@ -185,32 +230,30 @@ export class ModelBase {
   constructor(data: Record<string, unknown> = {}) {
     const meta = (this.constructor as typeof ModelBase).meta
     adoptClass(this.constructor as unknown as ModelClassLike)
-    StateSlot.write(this, newState(true, undefined))
+    new StateSlot(this, newState(true, undefined))
     if (typeof data !== 'object' || data === null) throw new TypeMismatchError(`${meta.name}() expects an object of field values, got ${describe(data)}`, { model: meta.name })
     const self = this as unknown as AnyModel
-    const used = new Set<string>()
-    for (const field of meta.fields) {
-      if (!field.concrete) {
-        if (Object.hasOwn(data, field.name)) throw new FieldError(`${meta.name}(): many-to-many ${field.name} cannot be set on construction; use .${field.name}.set() after saving`, { model: meta.name, field: field.name })
+    const plan = constructionPlan(meta)
+    for (const slot of plan.slots) {
+      if (!slot.concrete) {
+        if (Object.hasOwn(data, slot.name)) throw new FieldError(`${meta.name}(): many-to-many ${slot.name} cannot be set on construction; use .${slot.name}.set() after saving`, { model: meta.name, field: slot.name })
         continue
       }
-      if (field instanceof ForeignKey && Object.hasOwn(data, field.name)) {
-        if (Object.hasOwn(data, field.attname)) throw new FieldError(`${meta.name}(): give ${field.name} or ${field.attname}, not both`, { model: meta.name, field: field.name })
-        used.add(field.name)
-        self[field.attname] = null
-        self[field.name] = data[field.name]
+      if (slot.foreignKey && Object.hasOwn(data, slot.name)) {
+        if (Object.hasOwn(data, slot.attname)) throw new FieldError(`${meta.name}(): give ${slot.name} or ${slot.attname}, not both`, { model: meta.name, field: slot.name })
+        self[slot.attname] = null
+        self[slot.name] = data[slot.name]
         continue
       }
-      if (Object.hasOwn(data, field.attname)) {
-        used.add(field.attname)
-        self[field.attname] = data[field.attname]
+      if (Object.hasOwn(data, slot.attname)) {
+        self[slot.attname] = data[slot.attname]
       } else {
-        const d = field.getDefault()
-        self[field.attname] = d === undefined ? (field instanceof CharField ? '' : null) : d
+        const d = slot.field.getDefault()
+        self[slot.attname] = d === undefined ? slot.blank : d
       }
     }
     for (const key of Object.keys(data)) {
-      if (!used.has(key) && !(meta.pk.name === key) && !meta.fields.some((f) => f.concrete && f.attname === key))
+      if (!plan.accepted.has(key))
         throw new FieldError(`${meta.name}() got an unexpected field ${JSON.stringify(key)}. Fields are: ${meta.fields.map((f) => f.name).join(', ')}`, {
           model: meta.name,
           field: key,

@@ -11,6 +11,8 @@ import { sql } from 'kysely'
 import { mysqlJson } from './mysql-json.js'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => pad(i))
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => pad(i, 3))
 
 /**
  * `Date` -> `'YYYY-MM-DD HH:MM:SS.mmm'` in UTC, the text a DATETIME(6) column takes. A year outside
@@ -18,6 +20,9 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0')
  */
 export function formatDateTime(d: Date): string {
   const y = d.getUTCFullYear()
+  // Years 0..9999 from tables of two- and three-digit strings (each padStart cost as much as the rest).
+  if (y >= 0 && y <= 9999)
+    return `${TWO_DIGITS[(y / 100) | 0]}${TWO_DIGITS[y % 100]}-${TWO_DIGITS[d.getUTCMonth() + 1]}-${TWO_DIGITS[d.getUTCDate()]} ${TWO_DIGITS[d.getUTCHours()]}:${TWO_DIGITS[d.getUTCMinutes()]}:${TWO_DIGITS[d.getUTCSeconds()]}.${THREE_DIGITS[d.getUTCMilliseconds()]}`
   const year = y < 0 ? `-${pad(-y, 4)}` : pad(y, 4)
   return `${year}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
 }
