@@ -6,7 +6,7 @@ import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import type { DeleteResult } from './model.js'
-import { resolveExpression, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
+import { resolveExpression, resolveFieldName, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
 import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, WhereNode } from './state.js'
 import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
 import type { RowData, FieldsOf, FieldNamesOfKind, UpdateInput, CreateInput } from './types.js'
@@ -309,7 +309,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
     } else {
       selected = fields.map((name) => {
         if (typeof name !== 'string') throw new TypeMismatchError(`values() takes field names, got ${describe(name)}`, { model: this.meta.name })
-        const expr = resolveExpression(this.meta, new FieldRef(name), ctx)
+        const expr = resolveFieldName(this.meta, name, ctx)
         return { key: name, expr }
       })
     }

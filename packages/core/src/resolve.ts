@@ -413,6 +413,36 @@ function resolveBooleanExpression(meta: ModelMeta, input: Expression, ctx: Resol
   return { type: 'cond', path: { hops: [], transforms: [], call: ctx.call, expr }, lookup: 'exact', value: true, isExpr: false, aggregate: containsAggregate(expr, ctx) }
 }
 
+/** Where field names (`F('x')`, ordering, `values()`) are memoized in `ModelMeta.memo`: apart from filter keys. */
+const NAMES = '\u0000names'
+
+/**
+ * `resolveExpression(meta, F(name), ctx)`, memoized per model, name and filter call when the name
+ * reaches a field (not an annotation), as filter keys are.
+ */
+export function resolveFieldName(meta: ModelMeta, name: string, ctx: ResolveContext): ResolvedExpr {
+  meta.resolve()
+  let names = meta.memo.get(NAMES) as Map<string, ({ readonly expr: ResolvedExpr; readonly first: string; readonly version: number } | undefined)[]> | undefined
+  const known = names?.get(name)?.[ctx.call]
+  if (known !== undefined && known.version === registryVersion() && (ctx.annotations.size === 0 || !ctx.annotations.has(known.first))) return known.expr
+  const version = registryVersion()
+  const expr = resolveExpression(meta, new FieldRef(name), ctx)
+  if (expr.type === 'col' && !expr.path.annotation && ctx.call < MEMO_CALLS) {
+    if (names === undefined) {
+      names = new Map()
+      meta.memo.set(NAMES, names)
+    }
+    let byCall = names.get(name)
+    if (byCall === undefined) {
+      if (names.size >= MEMO_KEYS) names.clear()
+      byCall = []
+      names.set(name, byCall)
+    }
+    byCall[ctx.call] = { expr, first: name.split('__')[0]!, version }
+  }
+  return expr
+}
+
 /** Resolves an expression (F, Value, arithmetic, aggregate, subquery) against a model. */
 export function resolveExpression(meta: ModelMeta, expr: Expression | unknown, ctx: ResolveContext): ResolvedExpr {
   if (!isExpression(expr)) return { type: 'value', value: expr, field: valueField(expr) }
@@ -580,7 +610,7 @@ export function resolveOrderName(meta: ModelMeta, name: string, ctx: ResolveCont
   if (typeof name !== 'string' || name === '' || name === '-') throw new FieldError(`Invalid ordering ${describe(name)} on ${meta.name}`, { model: meta.name })
   const descending = name.startsWith('-')
   const bare = descending ? name.slice(1) : name
-  const expr = resolveExpression(meta, new FieldRef(bare), ctx)
+  const expr = resolveFieldName(meta, bare, ctx)
   if (expr.type === 'col' && !expr.path.annotation) {
     const f = expr.path.field
     if (f instanceof ManyToManyField) throw new FieldError(`Cannot order ${meta.name} by many-to-many ${bare}`, { model: meta.name })
