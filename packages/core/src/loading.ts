@@ -99,7 +99,7 @@ function relationOf(meta: ModelMeta, name: string): Relation | 'plain' | undefin
     return 'plain'
   }
   if (field || name === 'pk') return 'plain'
-  const rev = meta.reverseRelations().find((r) => r.accessor === name)
+  const rev = meta.reverseAccessor(name)
   if (!rev) return undefined
   if (rev.field instanceof ManyToManyField) return { kind: 'm2mReverse', name, field: rev.field, from: meta, to: rev.model, single: false }
   const fk = rev.field as ForeignKey<unknown, boolean, boolean, 'foreignKey' | 'oneToOne'>
@@ -120,6 +120,14 @@ function relationChoices(meta: ModelMeta): string {
  * a queryset of the wrong model, or a lookup seen before with another queryset are errors.
  */
 export function addPrefetch(meta: ModelMeta, existing: readonly PrefetchSpec[], lookups: readonly unknown[], method = 'prefetchRelated'): PrefetchSpec[] {
+  // The lookups of the same names on a fresh QuerySet are the same until the models resolve again (meta.memo).
+  let key: string | undefined
+  if (existing.length === 0 && lookups.every((l) => typeof l === 'string')) {
+    meta.resolve()
+    key = `${method}\u0000${lookups.join('\u0000')}`
+    const known = meta.memo.get(key)
+    if (known !== undefined) return known as PrefetchSpec[]
+  }
   const out = [...existing]
   // Every path a lookup fills (each level, toAttr included) and the model found there.
   const reached = new Map<string, ModelMeta>()
@@ -161,6 +169,7 @@ export function addPrefetch(meta: ModelMeta, existing: readonly PrefetchSpec[], 
     walk(spec, true)
     out.push(spec)
   }
+  if (key !== undefined) meta.memo.set(key, Object.freeze(out))
   return out
 }
 
@@ -244,7 +253,19 @@ async function fetchLevel(objs: readonly object[], rel: Relation, queryset: Quer
     else if (rel.single) cacheRelation(obj as ModelBase, rel.name, value)
     else setPrefetchedRows(obj, rel.name, value as object[])
   }
-  const unique = (values: unknown[]) => [...new Map(values.filter((v) => v !== null && v !== undefined).map((v) => [keyOf(v), v])).values()]
+  // The distinct non-null values, by their key text.
+  const unique = (values: readonly unknown[]): unknown[] => {
+    const seen = new Set<string>()
+    const out: unknown[] = []
+    for (const v of values) {
+      if (v === null || v === undefined) continue
+      const k = keyOf(v)
+      if (seen.has(k)) continue
+      seen.add(k)
+      out.push(v)
+    }
+    return out
+  }
   if (rel.kind === 'forward') {
     const fk = rel.field as ForeignKey<unknown, boolean, boolean, 'foreignKey' | 'oneToOne'>
     const rows = await inBatches(base, unique(objs.map((o) => attr(o, fk.attname))), (b) => base.filter({ pk__in: b } as never))
@@ -288,28 +309,37 @@ async function fetchLevel(objs: readonly object[], rel: Relation, queryset: Quer
 
 /** Follows each lookup level by level over `instances`, one query per level for the objects that do not hold it yet. */
 async function runLookups(instances: readonly object[], specs: readonly PrefetchSpec[], using: string | undefined): Promise<void> {
-  const done = new Map<string, object[]>()
-  for (const spec of specs) {
+  const done = new Map<string, readonly object[]>()
+  for (let s = 0; s < specs.length; s++) {
+    const spec = specs[s]!
     const parts = spec.path.split('__')
     let objs: readonly object[] = instances
+    let prefix = ''
     for (let level = 0; level < parts.length && objs.length > 0; level++) {
       const last = level === parts.length - 1
       const toAttr = last ? spec.toAttr : undefined
-      const to = [...parts.slice(0, level), toAttr ?? parts[level]!].join('__')
+      const part = parts[level]!
+      const to = `${prefix}${toAttr ?? part}`
+      prefix = `${prefix}${part}__`
       const known = done.get(to)
       if (known) {
         objs = known
         continue
       }
-      const rel = relationOf(metaOf(objs[0]!), parts[level]!)
+      const rel = relationOf(metaOf(objs[0]!), part)
       if (rel === undefined || rel === 'plain') break
       const fresh = objs.filter((o) => !isLoaded(o, rel, toAttr))
-      const freshSet = new Set(fresh)
       const next = fresh.length ? await fetchLevel(fresh, rel, last ? spec.queryset : undefined, toAttr, using ?? (fresh[0] as ModelBase)[STATE].db) : []
-      for (const o of objs) if (!freshSet.has(o)) next.push(...loadedValues(o, rel, toAttr))
+      if (fresh.length !== objs.length) {
+        const freshSet = new Set(fresh)
+        for (const o of objs) if (!freshSet.has(o)) next.push(...loadedValues(o, rel, toAttr))
+      }
+      // The related objects, each once, are where the next level, a later lookup or a nested one starts.
+      const nested = last && (spec.queryset?.prefetch?.length ?? 0) > 0
+      if (last && !nested && s === specs.length - 1) break
       objs = [...new Set(next)]
-      done.set(to, [...objs])
-      if (last && spec.queryset?.prefetch?.length) await runLookups(objs, spec.queryset.prefetch, using)
+      done.set(to, objs)
+      if (nested) await runLookups(objs, spec.queryset!.prefetch!, using)
     }
   }
 }

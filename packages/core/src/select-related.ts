@@ -70,6 +70,14 @@ function thaw(nodes: readonly RelatedSelection[]): MutableNode[] {
  * `FieldError` listing the choices, as Django's "Invalid field name(s) given in select_related".
  */
 export function addSelectRelated(meta: ModelMeta, existing: readonly RelatedSelection[], paths: readonly unknown[]): RelatedSelection[] {
+  // The tree of the same names on a fresh QuerySet is the same until the models resolve again (meta.memo).
+  let key: string | undefined
+  if (existing.length === 0 && paths.every((p) => typeof p === 'string')) {
+    meta.resolve()
+    key = `selectRelated\u0000${paths.join('\u0000')}`
+    const known = meta.memo.get(key)
+    if (known !== undefined) return known as RelatedSelection[]
+  }
   const roots = thaw(existing)
   for (const path of paths) {
     if (typeof path !== 'string') throw new TypeMismatchError(`selectRelated() takes relation names (or null to clear), got ${describe(path)}`, { model: meta.name })
@@ -90,6 +98,7 @@ export function addSelectRelated(meta: ModelMeta, existing: readonly RelatedSele
       current = c.hop.to
     }
   }
+  if (key !== undefined) meta.memo.set(key, Object.freeze(roots))
   return roots
 }
 

@@ -27,8 +27,49 @@ export function formatDateTime(d: Date): string {
   return `${year}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
 }
 
+/** The digit at `i`, or a large negative number for any other character (so that a field holding one fails its range check). */
+function digitAt(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48
+  return c >= 0 && c <= 9 ? c : -100_000
+}
+
+const twoDigits = (s: string, i: number): number => digitAt(s, i) * 10 + digitAt(s, i + 1)
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+function isLeapYear(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+}
+
 function parseDateTime(s: string): Date {
   // DATETIME(6) text is UTC (the session's time_zone is +00:00); JavaScript keeps milliseconds.
+  // `YYYY-MM-DD HH:MM:SS.ffffff` is read without building strings (rows hold many dates), its fields
+  // checked as the Date parser checks them; anything else goes to the parser.
+  if (s.length === 26 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 32 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46) {
+    const year = twoDigits(s, 0) * 100 + twoDigits(s, 2)
+    const month = twoDigits(s, 5)
+    const day = twoDigits(s, 8)
+    const hour = twoDigits(s, 11)
+    const minute = twoDigits(s, 14)
+    const second = twoDigits(s, 17)
+    const ms = digitAt(s, 20) * 100 + twoDigits(s, 21)
+    // Date.UTC would roll over what the parser refuses (February 30, minute 60) and read years below 100 as 19xx.
+    if (
+      year >= 100 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      (day <= DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && isLeapYear(year))) &&
+      hour >= 0 &&
+      hour < 24 &&
+      minute >= 0 &&
+      minute < 60 &&
+      second >= 0 &&
+      second < 60 &&
+      ms >= 0
+    )
+      return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms))
+  }
   return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.slice(0, 23).replace(' ', 'T')}Z`)
 }
 
