@@ -215,8 +215,9 @@ export class ModelMeta {
 
   /** Fields with a column on this table, in declaration order. */
   get concreteFields(): readonly Field[] {
-    // Fields are only added while the model is built (`#add` forgets the list).
-    return (this.#concrete ??= Object.freeze(this.fields.filter((f) => f.concrete)))
+    // Fields are only added while the model is built (`#add` forgets the list). Not frozen: V8
+    // iterates frozen arrays on a slower path (save() was 10% slower).
+    return (this.#concrete ??= this.fields.filter((f) => f.concrete))
   }
 
   /** Field names a user may write in lookups, reverse relations included. */

@@ -25,7 +25,7 @@ export { initialState }
 const MAX_GET_RESULTS = 21
 
 /** An empty ordering, shared (states are never changed in place). */
-const NO_ORDER: readonly OrderTerm[] = Object.freeze([])
+const NO_ORDER: readonly OrderTerm[] = []
 
 
 /** A lookup object or a Q, as `filter()` takes. */
