@@ -133,7 +133,8 @@ export class ModelMeta {
   autoCreated = false
   /**
    * Facts derived from the model and the relations between models, memoized by other modules
-   * (resolved filter keys: resolve.ts); emptied whenever relations are resolved again.
+   * under keys of their own (filter keys and field names: resolve.ts; selectRelated and
+   * prefetchRelated names); emptied whenever relations are resolved again.
    */
   readonly memo = new Map<string, unknown>()
   #concrete: readonly Field[] | undefined

@@ -194,6 +194,10 @@ interface LookupSpec {
   readonly aggregate: boolean
 }
 
+/** Resolved filter keys by key and filter call, kept in `ModelMeta.memo` under `FILTERS`. */
+type FilterMemo = Map<string, (LookupSpec | undefined)[]>
+const FILTERS = '\u0000filters'
+
 /** Filter calls (`ResolveContext.call`) whose keys are memoized; later calls resolve each time. */
 const MEMO_CALLS = 8
 /** Keys memoized per model before the memo starts over (keys built from data could grow it). */
@@ -203,8 +207,7 @@ const MEMO_KEYS = 1000
 export function resolveLookup(meta: ModelMeta, key: string, value: unknown, ctx: ResolveContext): Condition {
   // Kept first: a new model resolves the relations again (and empties the memo), or reports a broken one.
   meta.resolve()
-  const memo = meta.memo as Map<string, (LookupSpec | undefined)[]>
-  const known = memo.get(key)?.[ctx.call]
+  const known = (meta.memo.get(FILTERS) as FilterMemo | undefined)?.get(key)?.[ctx.call]
   const spec =
     known !== undefined && known.version === registryVersion() && (ctx.annotations.size === 0 || !ctx.annotations.has(known.first))
       ? known
@@ -264,7 +267,11 @@ function lookupSpec(meta: ModelMeta, key: string, ctx: ResolveContext): LookupSp
     aggregate: annotationExpr ? containsAggregate(annotationExpr, ctx) : false,
   }
   if (!path.annotation && ctx.call < MEMO_CALLS) {
-    const memo = meta.memo as Map<string, (LookupSpec | undefined)[]>
+    let memo = meta.memo.get(FILTERS) as FilterMemo | undefined
+    if (memo === undefined) {
+      memo = new Map()
+      meta.memo.set(FILTERS, memo)
+    }
     let byCall = memo.get(key)
     if (byCall === undefined) {
       if (memo.size >= MEMO_KEYS) memo.clear()
