@@ -53,6 +53,16 @@ function groupByGivenFields(meta: ModelMeta, rows: readonly Record<string, unkno
   return [...groups.values()]
 }
 
+/** A model's concrete fields by attribute name, built once per model (kept in `meta.memo`). */
+function fieldsByAttname(meta: ModelMeta): ReadonlyMap<string, Field> {
+  let map = meta.memo.get('query.fieldsByAttname') as Map<string, Field> | undefined
+  if (map === undefined) {
+    map = new Map(meta.concreteFields.map((f) => [f.attname, f]))
+    meta.memo.set('query.fieldsByAttname', map)
+  }
+  return map
+}
+
 /** Numbers the SQL cursors `iterator()` declares, so that nested loops get distinct names. */
 let cursors = 0
 
@@ -442,7 +452,8 @@ export class KyselyEngine implements Engine {
 
   async update(state: QueryState, assignments: readonly Assignment[]): Promise<number> {
     const meta = state.meta
-    const fields = assignments.map((a) => meta.concreteFields.find((f) => f.attname === a.attname))
+    const byAttname = fieldsByAttname(meta)
+    const fields = assignments.map((a) => byAttname.get(a.attname))
     const compile = () => {
       const { table, where } = this.#targetRows(state)
       const setter = new QueryCompiler({ ...state, where: null, order: [] }, this.dialect, { root: meta.dbTable })
