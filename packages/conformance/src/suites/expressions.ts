@@ -217,6 +217,16 @@ export function expressionSuite(ctx: ConformanceContext): void {
       ).toEqual({ s: 0, m: -1 })
     })
 
+    it("Count of a non-null column counts every row (sent as COUNT(*)); of a nullable one, only non-null values; across a relation, only matches", async () => {
+      await Sample.objects.bulkCreate([{ label: 'a', count: 1 }, { label: 'b', count: null }, { label: 'c', count: 3 }])
+      expect(await Sample.objects.aggregate({ rows: Count('id'), labels: Count('label'), counts: Count('count'), distinct: Count('label', { distinct: true }) })).toEqual({ rows: 3, labels: 3, counts: 2, distinct: 3 })
+      const { queries } = await ctx.db.captureQueries(() => Sample.objects.aggregate({ rows: Count('id') }))
+      expect(queries[0]!.sql.toLowerCase()).toContain('count(*)')
+      const a = await Author.objects.create({ name: 'Nobody', email: 'nobody@example.com', age: 30 })
+      const rows = await Author.objects.filter({ pk: a.pk }).annotate({ n: Count('posts'), m: Count('posts__id') }).values('name', 'n', 'm')
+      expect(rows).toEqual([{ name: 'Nobody', n: 0, m: 0 }])
+    })
+
     it('a later values() keeps the grouping of values().annotate() (Django)', async () => {
       await ctx.seed()
       const perPost = await Comment.objects.values('post').annotate({ c: Count('id') }).values('c').orderBy('c')

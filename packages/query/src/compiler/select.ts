@@ -177,7 +177,10 @@ export class QueryCompiler {
       }
       case 'agg': {
         const fn = expr.fn
-        let arg: Fragment = expr.arg ? this.expression(expr.arg) : sql`*`
+        // COUNT of a non-null column of the query's own table is COUNT(*), which lets the database
+        // count from an index alone (its rows are never null-extended by a join).
+        const star = fn === 'count' && !expr.distinct && !expr.filter && countsEveryRow(expr.arg)
+        let arg: Fragment = expr.arg && !star ? this.expression(expr.arg) : sql`*`
         if (expr.filter) {
           const cond = this.where(expr.filter, false)
           arg = expr.arg ? sql`case when ${cond} then ${arg} else null end` : sql`case when ${cond} then 1 else null end`
@@ -511,6 +514,13 @@ export class QueryCompiler {
       return sortExpressions(this, t.expr).map((e) => this.ops.orderTerm(e, desc, nulls))
     })
   }
+}
+
+/** Whether a COUNT argument is a non-null column of the base table, so that it counts every row. */
+function countsEveryRow(arg: ResolvedExpr | null): boolean {
+  if (arg === null || arg.type !== 'col') return false
+  const p = arg.path
+  return p.hops.length === 0 && p.field !== undefined && !p.field.nullable && p.field.kind !== 'manyToMany' && p.annotation === undefined && p.expr === undefined && (p.keys === undefined || p.keys.length === 0) && p.transforms.length === 0
 }
 
 /** Whether an expression contains an aggregate. */
