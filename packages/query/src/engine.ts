@@ -21,6 +21,7 @@ import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/selec
 import { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
+import { unguarded } from './guard.js'
 import type { DB, DirectDriver, Fragment, StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
 import { PlanCache, SqlCache } from './plans.js'
@@ -74,8 +75,8 @@ export interface QueryLogger {
   readonly log: (event: LogEvent) => void
 }
 
-/** The connection of a block's transaction, found once per transaction (`#blockConnection`). */
-const blockConnections = new WeakMap<object, Promise<DatabaseConnection>>()
+/** The driver's own connection that a block's transaction holds, found once per transaction. */
+const blockConnections = new WeakMap<object, DatabaseConnection | Promise<DatabaseConnection>>()
 
 /** Executes QuerySets on one configured database through Kysely. */
 export class KyselyEngine implements Engine {
@@ -189,19 +190,28 @@ export class KyselyEngine implements Engine {
       const trx = frame.trx
       // A query left running after its block ended: Kysely's own error.
       if (trx.isCommitted || trx.isRolledBack) return (await trx.executeQuery(compiled)) as QueryResult<R>
-      if (this.#runInBlock !== undefined) {
-        try {
-          return (await this.#logged(compiled, this.#runInBlock))! as QueryResult<R>
-        } catch (e) {
-          // As the guard (guard.ts) does for every other path: a failed statement breaks the block.
-          const error = this.dialect.mapError(e)
-          markBroken(frame, error)
-          throw error
-        }
+      // Straight to the driver: SQLite's one connection, or the driver's own connection the block
+      // holds (past Kysely's logging wrapper and the guard, whose work is done here).
+      let run = this.#runInBlock
+      if (run === undefined) {
+        let connection = blockConnections.get(trx)
+        if (connection === undefined) {
+          const pending = trx.getExecutor().provideConnection((c) => Promise.resolve(unguarded(c)))
+          blockConnections.set(trx, pending)
+          connection = await pending
+          blockConnections.set(trx, connection)
+        } else if (connection instanceof Promise) connection = await connection
+        const held = connection
+        run = (query) => held.executeQuery(query)
       }
-      const connection = await this.#blockConnection(trx)
-      // The guard (guard.ts) checks and marks the block; Kysely's runtime driver logs it.
-      return (await connection.executeQuery(compiled)) as QueryResult<R>
+      try {
+        return (await this.#logged(compiled, run))! as QueryResult<R>
+      } catch (e) {
+        // As the guard (guard.ts) does for every other path: a failed statement breaks the block.
+        const error = this.dialect.mapError(e)
+        markBroken(frame, error)
+        throw error
+      }
     } catch (e) {
       throw this.dialect.mapError(e)
     }
@@ -230,15 +240,6 @@ export class KyselyEngine implements Engine {
     return result instanceof Promise ? result.then(done, fail) : done(result)
   }
 
-  /** The connection a block's transaction holds (Kysely's, wrapped by the guard and the logger), found once. */
-  #blockConnection(trx: Kysely<DB>): Promise<DatabaseConnection> {
-    let connection = blockConnections.get(trx)
-    if (connection === undefined) {
-      connection = trx.getExecutor().provideConnection((c) => Promise.resolve(c))
-      blockConnections.set(trx, connection)
-    }
-    return connection
-  }
 
   /**
    * `iterator()`. Outside a transaction, where the dialect streams (`features.cursorStreaming`),

@@ -31,12 +31,19 @@ export function guardDialect(alias: string, dialect: Dialect, mapError: (error: 
   }
 }
 
+/** The driver's own connection behind each guarded one (shared by every guarded driver). */
+const originals = new WeakMap<DatabaseConnection, DatabaseConnection>()
+
+/** The driver's own connection behind a connection the guard handed out (itself if it is not one). */
+export function unguarded(connection: DatabaseConnection): DatabaseConnection {
+  return originals.get(connection) ?? connection
+}
+
 class GuardedDriver implements Driver {
   readonly #alias: string
   readonly #inner: Driver
   readonly #mapError: (error: unknown) => Error
   readonly #wrappers = new WeakMap<DatabaseConnection, DatabaseConnection>()
-  readonly #originals = new WeakMap<DatabaseConnection, DatabaseConnection>()
 
   constructor(alias: string, inner: Driver, mapError: (error: unknown) => Error) {
     this.#alias = alias
@@ -95,7 +102,7 @@ class GuardedDriver implements Driver {
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.releaseConnection(this.#originals.get(connection) ?? connection)
+    return this.#inner.releaseConnection(originals.get(connection) ?? connection)
   }
 
   destroy(): Promise<void> {
@@ -133,7 +140,7 @@ class GuardedDriver implements Driver {
       },
     }
     this.#wrappers.set(connection, wrapper)
-    this.#originals.set(wrapper, connection)
+    originals.set(wrapper, connection)
     return wrapper
   }
 }
