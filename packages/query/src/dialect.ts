@@ -240,15 +240,27 @@ export interface DirectDriver {
    * is free) and gives the result exactly as the driver's `DatabaseConnection.executeQuery` would
    * (`rows`, `numAffectedRows` and `insertId` as bigints). Returns undefined when it cannot run it
    * now (not initialised yet, connection busy): the engine then takes Kysely's path. Errors are the
-   * driver's own, thrown or rejected.
+   * driver's own, thrown or rejected. With `arrays`, a driver may give the rows of a SELECT as
+   * arrays of values in column order, and then says so (`ArrayRowsResult`).
    */
-  runDirect(query: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
+  runDirect(query: CompiledQuery, arrays?: boolean): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
   /**
    * For drivers whose `atomic` blocks all hold one and the same connection (SQLite): runs `query`
    * on it for the block open in the caller's context, as that block's connection would. The
    * engine checks and marks the block, logs the query and maps errors.
    */
-  runInBlock?(query: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>>
+  runInBlock?(query: CompiledQuery, arrays?: boolean): QueryResult<unknown> | Promise<QueryResult<unknown>>
+}
+
+/**
+ * A result whose rows are arrays of the selected values in column order: what `runDirect` and
+ * `runInBlock` may give when asked with `arrays` (no object with named properties per row).
+ */
+export type ArrayRowsResult = QueryResult<unknown> & { readonly arrays: true }
+
+/** Whether a driver gave its rows as arrays (`ArrayRowsResult`). */
+export function hasArrayRows(result: QueryResult<unknown>): result is ArrayRowsResult {
+  return (result as Partial<ArrayRowsResult>).arrays === true
 }
 
 /** Whether a Kysely driver implements the direct hot path. */

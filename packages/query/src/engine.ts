@@ -22,7 +22,7 @@ import { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
 import { unguarded } from './guard.js'
-import type { DB, DirectDriver, Fragment, StrataDialect } from './dialect.js'
+import { type DB, type DirectDriver, type Fragment, hasArrayRows, type StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
 import { PlanCache, SqlCache } from './plans.js'
 import { shapeId, valueShape } from './compiler/shape.js'
@@ -86,22 +86,22 @@ export class KyselyEngine implements Engine {
   /** The driver streams of `iterator()` loops in progress. */
   readonly #streams = new Set<AsyncIterator<unknown>>()
   /** Compiled SELECTs by QuerySet shape, with their row hydrators (`plans.ts`). */
-  readonly #plans: PlanCache<Hydrator>
+  readonly #plans: PlanCache<{ readonly objects: Hydrator; readonly arrays: Hydrator }>
   /** Compiled UPDATEs by QuerySet shape and assignments. */
   readonly #updates: PlanCache<null>
   /** Compiled INSERTs by table, columns, row count and options. */
   readonly #inserts = new SqlCache()
   /** The driver's hot paths, when it has them (`DirectDriver`). */
-  readonly #runDirect: ((query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined) | undefined
-  readonly #runInBlock: ((query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>>) | undefined
+  readonly #runDirect: ((query: CompiledQuery, arrays: boolean) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined) | undefined
+  readonly #runInBlock: ((query: CompiledQuery, arrays: boolean) => QueryResult<unknown> | Promise<QueryResult<unknown>>) | undefined
   readonly #logger: QueryLogger | undefined
 
   constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>, direct?: DirectDriver, logger?: QueryLogger) {
     this.alias = alias
     this.dialect = dialect
     this.kysely = kysely
-    this.#runDirect = direct ? (query) => direct.runDirect(query) : undefined
-    this.#runInBlock = direct?.runInBlock ? (query) => direct.runInBlock!(query) : undefined
+    this.#runDirect = direct ? (query, arrays) => direct.runDirect(query, arrays) : undefined
+    this.#runInBlock = direct?.runInBlock ? (query, arrays) => direct.runInBlock!(query, arrays) : undefined
     this.#logger = logger
     this.#plans = new PlanCache(dialect)
     this.#updates = new PlanCache(dialect)
@@ -159,12 +159,15 @@ export class KyselyEngine implements Engine {
 
   async select(state: QueryState): Promise<unknown[]> {
     this.#checkLock(state)
-    const { compiled, extra: hydrate } = this.#plans.get(state, () => {
+    const { compiled, extra: hydrators } = this.#plans.get(state, () => {
       const { query, out } = this.#compileSelect(state)
-      return { compiled: query.compile(this.kysely), extra: makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias) }
+      const make = (arrays: boolean) => makeHydrator(state.meta, out, state.result, this.dialect.ops, this.alias, arrays)
+      return { compiled: query.compile(this.kysely), extra: { objects: make(false), arrays: make(true) } }
     })
-    const result = await this.execute(compiled)
-    const rows = result.rows
+    // Rows as arrays where the driver's hot path gives them (no object with named keys per row).
+    const result = await this.execute(compiled, true)
+    const hydrate = hasArrayRows(result) ? hydrators.arrays : hydrators.objects
+    const rows = result.rows as Record<string, unknown>[]
     const list = new Array(rows.length)
     for (let i = 0; i < rows.length; i++) list[i] = hydrate(rows[i]!)
     return list
@@ -176,12 +179,12 @@ export class KyselyEngine implements Engine {
    * on the block's connection. Both skip Kysely's executor and connection provider, and give
    * the same results, logs and errors.
    */
-  async execute<R = Record<string, unknown>>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+  async execute<R = Record<string, unknown>>(compiled: CompiledQuery, arrays = false): Promise<QueryResult<R>> {
     const frame = currentTransaction(this.alias)
     try {
       if (frame === undefined) {
         if (this.#runDirect !== undefined) {
-          const result = this.#logged(compiled, this.#runDirect)
+          const result = this.#logged(compiled, this.#runDirect, arrays)
           if (result !== undefined) return (await result) as QueryResult<R>
         }
         return (await this.kysely.executeQuery(compiled)) as QueryResult<R>
@@ -205,7 +208,7 @@ export class KyselyEngine implements Engine {
         run = (query) => held.executeQuery(query)
       }
       try {
-        return (await this.#logged(compiled, run))! as QueryResult<R>
+        return (await this.#logged(compiled, run, arrays))! as QueryResult<R>
       } catch (e) {
         // As the guard (guard.ts) does for every other path: a failed statement breaks the block.
         const error = this.dialect.mapError(e)
@@ -218,9 +221,9 @@ export class KyselyEngine implements Engine {
   }
 
   /** Runs `compiled` through `run` (a `DirectDriver` method), the query logged as Kysely logs its own. */
-  #logged(compiled: CompiledQuery, run: (query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined {
+  #logged(compiled: CompiledQuery, run: (query: CompiledQuery, arrays: boolean) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined, arrays: boolean): QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined {
     const logger = this.#logger
-    if (logger === undefined || !logger.active()) return run(compiled)
+    if (logger === undefined || !logger.active()) return run(compiled, arrays)
     const start = performance.now()
     const fail = (error: unknown): never => {
       logger.log({ level: 'error', error, query: compiled, queryDurationMillis: performance.now() - start })
@@ -232,7 +235,7 @@ export class KyselyEngine implements Engine {
     }
     let result: QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined
     try {
-      result = run(compiled)
+      result = run(compiled, arrays)
     } catch (e) {
       return fail(e)
     }

@@ -1,6 +1,6 @@
 export { connect, type ConnectConfig, type Database, type QueryRecord } from './connect.js'
-export type { CursorOperations, DB, DialectFeatures, DirectDriver, DialectOperations, ExplainSpec, Fragment, FuncContext, LookupInput, StrataDialect } from './dialect.js'
-export { IN_ARRAY_MIN, isDirectDriver } from './dialect.js'
+export type { ArrayRowsResult, CursorOperations, DB, DialectFeatures, DirectDriver, DialectOperations, ExplainSpec, Fragment, FuncContext, LookupInput, StrataDialect } from './dialect.js'
+export { hasArrayRows, IN_ARRAY_MIN, isDirectDriver } from './dialect.js'
 export { composeJsonEquals, type JsonCompareOp, type JsonEqualityParts, type JsonOperations, jsonPathText } from './json-operations.js'
 export { KyselyEngine } from './engine.js'
 export { QueryCompiler, type OutputColumn } from './compiler/select.js'

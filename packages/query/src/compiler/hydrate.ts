@@ -57,7 +57,7 @@ function planInstances(meta: ModelMeta, columns: readonly OutputColumn[]): Insta
   return root
 }
 
-/** Turns one driver row into an instance or a plain row. */
+/** Turns one driver row (an object by column alias, or an array in column order) into an instance or a plain row. */
 export type Hydrator = (row: Record<string, unknown>) => unknown
 
 /** Converts a non-null value the driver returned (null and undefined are read as null before). */
@@ -71,16 +71,18 @@ function readersOf(columns: readonly OutputColumn[], ops: DialectOperations): Re
   })
 }
 
-/** Turns driver rows into instances or plain rows, converting each value by its field. */
+/** Turns driver rows into instances or plain rows, converting each value by its field; `arrays` when rows come as arrays. */
 export function makeHydrator(
   meta: ModelMeta,
   columns: readonly OutputColumn[],
   result: ResultKind,
   ops: DialectOperations,
   alias: string,
+  arrays = false,
 ): Hydrator {
   const n = columns.length
-  const aliases = columns.map((c) => c.alias)
+  // Rows as arrays are read by position: the same code, with indexes for property names.
+  const aliases: (string | number)[] = arrays ? columns.map((_, i) => i) : columns.map((c) => c.alias)
   const keys = columns.map((c) => c.key)
   const readers = readersOf(columns, ops)
   const convert = (row: Record<string, unknown>, i: number): unknown => {
