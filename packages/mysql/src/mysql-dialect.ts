@@ -1,5 +1,5 @@
 import { OperationalError } from '@strata/core'
-import type { DialectFeatures, DirectDriver, StrataDialect } from '@strata/query'
+import type { ArrayRowsResult, DialectFeatures, DirectDriver, StrataDialect } from '@strata/query'
 import {
   type CompiledQuery,
   MysqlDialect,
@@ -176,7 +176,7 @@ type QueryCallback = (error: unknown, result?: unknown, fields?: unknown) => voi
 /** The part of a mysql2 pool connection Strata uses. */
 interface RawConnection {
   query(
-    options: { sql: string; values: readonly unknown[]; typeCast: typeof mysqlTypeCast },
+    options: { sql: string; values: readonly unknown[]; typeCast?: typeof mysqlTypeCast; rowsAsArray?: boolean },
     callback?: QueryCallback,
   ): unknown
   query(sql: string, values: readonly unknown[], callback: QueryCallback): unknown
@@ -236,11 +236,18 @@ function castsAsStrata(config: CastConfig | undefined): boolean {
 const LONGLONG = 8
 
 /** Turns the BIGINT values mysql2 gave as strings (beyond 2^53, under `STRATA_CASTS`) into bigints, as `mysqlTypeCast` does. */
-function bigIntColumns(rows: unknown, fields: unknown): void {
+function bigIntColumns(rows: unknown, fields: unknown, arrays: boolean): void {
   if (!Array.isArray(rows) || rows.length === 0 || !Array.isArray(fields)) return
   const columns = fields as { columnType?: number; name: string }[]
   for (let i = 0; i < columns.length; i++) {
     if (columns[i]!.columnType !== LONGLONG) continue
+    if (arrays) {
+      for (const row of rows as unknown[][]) {
+        const value = row[i]
+        if (typeof value === 'string') row[i] = BigInt(value)
+      }
+      continue
+    }
     const name = columns[i]!.name
     // A later column of the same name is the one the row holds.
     let last = true
@@ -253,22 +260,28 @@ function bigIntColumns(rows: unknown, fields: unknown): void {
   }
 }
 
-/** Sends one query on `raw` with Strata's conversions: the pool's own (`castInConfig`) or `mysqlTypeCast`. */
+/**
+ * Sends one query on `raw` with Strata's conversions: the pool's own (`castInConfig`) or
+ * `mysqlTypeCast`; with `arrays`, rows as arrays of values in column order (mysql2's `rowsAsArray`).
+ */
 function send(
   raw: RawConnection,
   text: string,
   values: readonly unknown[],
   castInConfig: boolean,
   callback: QueryCallback,
+  arrays = false,
 ): void {
   if (!castInConfig) {
-    raw.query({ sql: text, values, typeCast: mysqlTypeCast }, callback)
+    raw.query(arrays ? { sql: text, values, typeCast: mysqlTypeCast, rowsAsArray: true } : { sql: text, values, typeCast: mysqlTypeCast }, callback)
     return
   }
-  raw.query(text, values, (error, result, fields) => {
-    if (!error) bigIntColumns(result, fields)
+  const done: QueryCallback = (error, result, fields) => {
+    if (!error) bigIntColumns(result, fields, arrays)
     callback(error, result)
-  })
+  }
+  if (arrays) raw.query({ sql: text, values, rowsAsArray: true }, done)
+  else raw.query(text, values, done)
 }
 
 /** Whether a result is mysql2's OK packet (a write), as Kysely's MysqlConnection tells it. */
@@ -278,8 +291,8 @@ function isOkPacket(
   return typeof result === 'object' && result !== null && 'insertId' in result && 'affectedRows' in result
 }
 
-/** A mysql2 result as Kysely's `MysqlConnection.executeQuery` gives it (counts and ids as bigints). */
-function queryResult(result: unknown): QueryResult<unknown> {
+/** A mysql2 result as Kysely's `MysqlConnection.executeQuery` gives it (counts and ids as bigints); rows asked as arrays say so. */
+function queryResult(result: unknown, arrays = false): QueryResult<unknown> | ArrayRowsResult {
   if (isOkPacket(result)) {
     const { insertId, affectedRows, changedRows } = result
     return {
@@ -294,13 +307,14 @@ function queryResult(result: unknown): QueryResult<unknown> {
       rows: [],
     }
   }
-  return { rows: Array.isArray(result) ? result : [] }
+  const rows = Array.isArray(result) ? result : []
+  return arrays ? { rows, arrays: true } : { rows }
 }
 
 /** A pool as Kysely's MysqlDialect takes it, plus the direct hot path (`run`). */
 interface StrataPool extends MysqlPool {
   /** Runs one query on a pooled connection (set up, within `acquireTimeout`) and gives Kysely's result. */
-  run(query: CompiledQuery): Promise<QueryResult<unknown>>
+  run(query: CompiledQuery, arrays?: boolean): Promise<QueryResult<unknown>>
 }
 
 /** What `strataPool` needs besides the mysql2 pool. */
@@ -410,19 +424,26 @@ function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
         else callback(null, wrap(raw))
       })
     },
-    run(query) {
+    run(query, arrays = false) {
       return new Promise((resolve, reject) => {
         acquire((error, raw) => {
           if (raw === undefined) {
             reject(error)
             return
           }
-          send(raw, query.sql, query.parameters, castInConfig, (e, result) => {
-            // A connection that failed fatally has already left the pool; release() is then a no-op.
-            raw.release()
-            if (e) reject(e)
-            else resolve(queryResult(result))
-          })
+          send(
+            raw,
+            query.sql,
+            query.parameters,
+            castInConfig,
+            (e, result) => {
+              // A connection that failed fatally has already left the pool; release() is then a no-op.
+              raw.release()
+              if (e) reject(e)
+              else resolve(queryResult(result, arrays))
+            },
+            arrays,
+          )
         })
       })
     },
@@ -447,8 +468,8 @@ class StrataMysqlDriver extends MysqlDriver implements DirectDriver {
   }
 
   /** Runs `query` on a pooled connection; undefined until Kysely has initialised the driver. */
-  runDirect(query: CompiledQuery): Promise<QueryResult<unknown>> | undefined {
-    return this.#opened.pool?.run(query)
+  runDirect(query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> | undefined {
+    return this.#opened.pool?.run(query, arrays)
   }
 
   /** Ends the pool (when Strata opened it); the direct path then gives way to Kysely's error. */

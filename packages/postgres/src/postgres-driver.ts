@@ -1,5 +1,5 @@
 import { OperationalError } from '@strata/core'
-import { type DirectDriver, STATEMENT_NAME } from '@strata/query'
+import { type ArrayRowsResult, type DirectDriver, STATEMENT_NAME } from '@strata/query'
 import {
   CompiledQuery,
   createQueryId,
@@ -88,11 +88,13 @@ function pgQuery(query: CompiledQuery): PgQueryConfig {
  * descriptors, about 1-2 µs) and wraps its promise in another; a `Query` made from the text is used
  * as is and answers a callback, so the name is set on it afterwards.
  */
-function send(client: PgClient, config: PgQueryConfig): Promise<PgResult> {
+function send(client: PgClient, config: PgQueryConfig, arrays = false): Promise<PgResult> {
   return new Promise((resolve, reject) => {
-    const query = new pg.Query(config.text, config.values as unknown[], (error, result) =>
-      error ? reject(error) : resolve(result as unknown as PgResult),
-    )
+    const callback = (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as PgResult))
+    // Rows as arrays of values in column order (no object with named keys per row) when asked.
+    const query = arrays
+      ? new pg.Query({ text: config.text, values: config.values as unknown[], rowMode: 'array' }, undefined, callback)
+      : new pg.Query(config.text, config.values as unknown[], callback)
     if (config.name !== undefined) (query as { name?: string }).name = config.name
     client.query(query)
   })
@@ -110,12 +112,12 @@ function noteFailure(config: PgQueryConfig, error: unknown): Error | undefined {
   return undefined
 }
 
-/** A pg result as Kysely's PostgresConnection gives it (`numAffectedRows` for writes only). */
-function toQueryResult(result: PgResult): QueryResult<unknown> {
+/** A pg result as Kysely's PostgresConnection gives it (`numAffectedRows` for writes only); rows asked as arrays say so. */
+function toQueryResult(result: PgResult, arrays = false): QueryResult<unknown> | ArrayRowsResult {
   const command = result.command
-  if (command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE')
-    return { numAffectedRows: BigInt(result.rowCount ?? 0), rows: result.rows ?? [] }
-  return { numAffectedRows: undefined, rows: result.rows ?? [] }
+  const rows = result.rows ?? []
+  const numAffectedRows = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE' ? BigInt(result.rowCount ?? 0) : undefined
+  return arrays ? { numAffectedRows, rows, arrays: true } : { numAffectedRows, rows }
 }
 
 /** pg's "timeout exceeded when trying to connect" as an `OperationalError` that says what ran out. */
@@ -263,24 +265,24 @@ export class StrataPostgresDriver implements Driver, DirectDriver {
    * The engine's hot path: runs `query` on a pooled client (checked out, one query, given back),
    * as Kysely's connection would run it. Undefined before the pool is made.
    */
-  runDirect(query: CompiledQuery): Promise<QueryResult<unknown>> | undefined {
+  runDirect(query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> | undefined {
     const setup = this.#setup
     if (setup === undefined) return undefined
-    return this.#runOnce(setup, query)
+    return this.#runOnce(setup, query, arrays)
   }
 
-  async #runOnce(setup: PoolSetup, query: CompiledQuery): Promise<QueryResult<unknown>> {
+  async #runOnce(setup: PoolSetup, query: CompiledQuery, arrays: boolean): Promise<QueryResult<unknown>> {
     const client = await this.#checkout(setup)
     const config = pgQuery(query)
     let result: PgResult
     try {
-      result = await send(client, config)
+      result = await send(client, config, arrays)
     } catch (e) {
       client.release(noteFailure(config, e))
       throw e
     }
     client.release()
-    return toQueryResult(result)
+    return toQueryResult(result, arrays)
   }
 
   /** `begin`, or `start transaction` with the isolation level and access mode. */
