@@ -90,11 +90,10 @@ function pgQuery(query: CompiledQuery): PgQueryConfig {
  */
 function send(client: PgClient, config: PgQueryConfig, arrays = false): Promise<PgResult> {
   return new Promise((resolve, reject) => {
-    const callback = (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as PgResult))
+    const callback = (error: Error | null | undefined, result: unknown) => (error ? reject(error) : resolve(result as PgResult))
     // Rows as arrays of values in column order (no object with named keys per row) when asked.
-    const query = arrays
-      ? new pg.Query({ text: config.text, values: config.values as unknown[], rowMode: 'array' }, undefined, callback)
-      : new pg.Query(config.text, config.values as unknown[], callback)
+    const arrayConfig: pg.QueryArrayConfig = { text: config.text, values: config.values as unknown[], rowMode: 'array' }
+    const query = arrays ? new pg.Query(arrayConfig, undefined, callback) : new pg.Query(config.text, config.values as unknown[], callback)
     if (config.name !== undefined) (query as { name?: string }).name = config.name
     client.query(query)
   })
