@@ -21,6 +21,7 @@ import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/selec
 import { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
+import { fieldsByAttname, groupByGivenFields } from './insert-rows.js'
 import { unguarded } from './guard.js'
 import { type DB, type DirectDriver, type Fragment, hasArrayRows, type StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
@@ -28,41 +29,6 @@ import { PlanCache, SqlCache } from './plans.js'
 import { shapeId, valueShape } from './compiler/shape.js'
 import { streamPages } from './stream.js'
 import { type AtomicOptions, brokenError, isRetryableError, markBroken, runAtomic } from './transaction.js'
-
-/**
- * The indexes of `rows` grouped by which fields they give (rows that give the generated key and
- * rows that do not are inserted separately): one group when all give the same, as in most calls.
- */
-function groupByGivenFields(meta: ModelMeta, rows: readonly Record<string, unknown>[]): number[][] {
-  const fields = meta.concreteFields
-  const given = (row: Record<string, unknown>): string => {
-    let k = ''
-    for (let j = 0; j < fields.length; j++) k += row[fields[j]!.attname] === undefined ? '0' : '1'
-    return k
-  }
-  const first = given(rows[0]!)
-  let i = 1
-  while (i < rows.length && given(rows[i]!) === first) i++
-  if (i === rows.length) return [Array.from({ length: rows.length }, (_, n) => n)]
-  const groups = new Map<string, number[]>()
-  rows.forEach((row, n) => {
-    const k = given(row)
-    const list = groups.get(k)
-    if (list) list.push(n)
-    else groups.set(k, [n])
-  })
-  return [...groups.values()]
-}
-
-/** A model's concrete fields by attribute name, built once per model (kept in `meta.memo`). */
-function fieldsByAttname(meta: ModelMeta): ReadonlyMap<string, Field> {
-  let map = meta.memo.get('query.fieldsByAttname') as Map<string, Field> | undefined
-  if (map === undefined) {
-    map = new Map(meta.concreteFields.map((f) => [f.attname, f]))
-    meta.memo.set('query.fieldsByAttname', map)
-  }
-  return map
-}
 
 /** Numbers the SQL cursors `iterator()` declares, so that nested loops get distinct names. */
 let cursors = 0
