@@ -4,9 +4,8 @@ import {
   type FieldKind,
   ForeignKey,
   NotSupportedError,
-  normalizeDecimal,
 } from '@strata/core'
-import type { DialectOperations, ExplainSpec, Fragment } from '@strata/query'
+import { type DialectOperations, type ExplainSpec, type Fragment, readersByKind } from '@strata/query'
 import { sql } from 'kysely'
 import { mysqlJson } from './mysql-json.js'
 
@@ -139,65 +138,22 @@ const readDuration: Reader = (v) => Number(v) / 1000
 const readBinary: Reader = (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v)
 const readText: Reader = (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
 
-/** Decimal readers by number of decimal places. */
-const decimalReaders = new Map<number, Reader>()
-
-function decimalReader(places: number): Reader {
-  let read = decimalReaders.get(places)
-  if (read === undefined) {
-    read = (v) => {
-      const text = typeof v === 'number' ? v.toFixed(Math.min(places, 100)) : String(v)
-      return normalizeDecimal(text, places, () => {
-        throw new NotSupportedError(`MySQL returned a non-numeric decimal: ${text}`)
-      })
-    }
-    decimalReaders.set(places, read)
-  }
-  return read
-}
-
-/** How a non-null value of `field` read from MySQL becomes its JavaScript value. */
-function readerFor(field: Field | undefined): Reader {
-  const f = storageField(field)
-  switch (f?.kind) {
-    case undefined:
-      return readUntyped
-    case 'boolean':
-      return readBoolean
-    case 'auto':
-    case 'integer':
-    case 'smallInteger':
-    case 'positiveInteger':
-    case 'float':
-      return readNumber
-    case 'bigAuto':
-    case 'bigInteger':
-      return readBigInt
-    case 'decimal':
-      return decimalReader((f as DecimalField<boolean, boolean>).decimalPlaces)
-    case 'dateTime':
-      return readDateTime
-    case 'date':
-      return readDate
-    case 'time':
-      return readTime
-    case 'json':
-      return readJson
-    case 'duration':
-      return readDuration
-    case 'binary':
-      return readBinary
-    case 'char':
-    case 'text':
-    case 'email':
-    case 'url':
-    case 'slug':
-    case 'uuid':
-      return readText
-    default:
-      return readNumber
-  }
-}
+/** How a non-null value of `field` read from MySQL becomes its JavaScript value, chosen once per field. */
+const readerFor = readersByKind({
+  database: 'MySQL',
+  untyped: readUntyped,
+  boolean: readBoolean,
+  number: readNumber,
+  bigint: readBigInt,
+  dateTime: readDateTime,
+  date: readDate,
+  time: readTime,
+  duration: readDuration,
+  json: readJson,
+  binary: readBinary,
+  text: readText,
+  decimalText: (v, places) => (typeof v === 'number' ? v.toFixed(Math.min(places, 100)) : String(v)),
+})
 
 /** The EXPLAIN formats MySQL and MariaDB take, by Strata's name (`text` is the plain table). */
 const MYSQL_EXPLAIN_FORMATS: Readonly<Record<string, string>> = { json: 'json', tree: 'tree' }

@@ -4,9 +4,8 @@ import {
   type Field,
   ForeignKey,
   NotSupportedError,
-  normalizeDecimal,
 } from '@strata/core'
-import type { DialectOperations, Fragment } from '@strata/query'
+import { type DialectOperations, type Fragment, readersByKind } from '@strata/query'
 import { sql } from 'kysely'
 import { postgresJson } from './postgres-json.js'
 import { unnestRows } from './postgres-unnest.js'
@@ -112,64 +111,22 @@ const readJson: Reader = (v) => v
 const readBinary: Reader = (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v)
 const readText: Reader = (v) => (typeof v === 'string' ? v : String(v))
 
-/** Decimal readers by number of decimal places. */
-const decimalReaders = new Map<number, Reader>()
-
-function decimalReader(places: number): Reader {
-  let read = decimalReaders.get(places)
-  if (read === undefined) {
-    read = (v) => {
-      const text = String(v)
-      return normalizeDecimal(text, places, () => {
-        throw new NotSupportedError(`PostgreSQL returned a non-numeric decimal: ${text}`)
-      })
-    }
-    decimalReaders.set(places, read)
-  }
-  return read
-}
-
-/** How a non-null value of `field` read from PostgreSQL becomes its JavaScript value. */
-function readerFor(field: Field | undefined): Reader {
-  const f = storageField(field)
-  switch (f?.kind) {
-    case undefined:
-      return readUntyped
-    case 'boolean':
-      return readBoolean
-    case 'auto':
-    case 'integer':
-    case 'smallInteger':
-    case 'positiveInteger':
-    case 'float':
-      return readNumber
-    case 'bigAuto':
-    case 'bigInteger':
-      return readBigInt
-    case 'decimal':
-      return decimalReader((f as DecimalField<boolean, boolean>).decimalPlaces)
-    case 'dateTime':
-      return readDateTime
-    case 'date':
-      return readDate
-    case 'duration':
-      return readDuration
-    case 'json':
-      return readJson
-    case 'binary':
-      return readBinary
-    case 'time':
-    case 'char':
-    case 'text':
-    case 'email':
-    case 'url':
-    case 'slug':
-    case 'uuid':
-      return readText
-    default:
-      return readNumber
-  }
-}
+/** How a non-null value of `field` read from PostgreSQL becomes its JavaScript value, chosen once per field. */
+const readerFor = readersByKind({
+  database: 'PostgreSQL',
+  untyped: readUntyped,
+  boolean: readBoolean,
+  number: readNumber,
+  bigint: readBigInt,
+  dateTime: readDateTime,
+  date: readDate,
+  time: readText,
+  duration: readDuration,
+  json: readJson,
+  binary: readBinary,
+  text: readText,
+  decimalText: (v) => String(v),
+})
 
 // Fields PostgreSQL stores as text; anything else is cast to text before LIKE, as Django does.
 const TEXTUAL = new Set(['char', 'text', 'email', 'url', 'slug'])

@@ -1,5 +1,5 @@
-import { DataError, type DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError, normalizeDecimal } from '@strata/core'
-import type { DialectOperations, Fragment } from '@strata/query'
+import { DataError, type DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError } from '@strata/core'
+import { type DialectOperations, type Fragment, readersByKind } from '@strata/query'
 import { sql } from 'kysely'
 import { sqliteJson } from './sqlite-json.js'
 
@@ -105,63 +105,22 @@ const readDuration: Reader = (v) => Number(v) / 1000
 const readBinary: Reader = (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v)
 const readText: Reader = (v) => (typeof v === 'string' ? v : String(v))
 
-/** Decimal readers by number of decimal places. */
-const decimalReaders = new Map<number, Reader>()
-
-function decimalReader(places: number): Reader {
-  let read = decimalReaders.get(places)
-  if (read === undefined) {
-    read = (v) => {
-      const text = typeof v === 'number' ? v.toFixed(Math.min(places, 100)) : String(v)
-      return normalizeDecimal(text, places, () => {
-        throw new NotSupportedError(`SQLite returned a non-numeric decimal: ${text}`)
-      })
-    }
-    decimalReaders.set(places, read)
-  }
-  return read
-}
-
-/** How a non-null value of `field` read from SQLite becomes its JavaScript value. */
-function readerFor(field: Field | undefined): Reader {
-  const f = storageField(field)
-  switch (f?.kind) {
-    case undefined:
-      return readUntyped
-    case 'boolean':
-      return readBoolean
-    case 'auto':
-    case 'integer':
-    case 'smallInteger':
-    case 'positiveInteger':
-    case 'float':
-      return readNumber
-    case 'bigAuto':
-    case 'bigInteger':
-      return readBigInt
-    case 'decimal':
-      return decimalReader((f as DecimalField<boolean, boolean>).decimalPlaces)
-    case 'dateTime':
-      return readDateTime
-    case 'json':
-      return readJson
-    case 'duration':
-      return readDuration
-    case 'binary':
-      return readBinary
-    case 'date':
-    case 'time':
-    case 'char':
-    case 'text':
-    case 'email':
-    case 'url':
-    case 'slug':
-    case 'uuid':
-      return readText
-    default:
-      return readNumber
-  }
-}
+/** How a non-null value of `field` read from SQLite becomes its JavaScript value, chosen once per field. */
+const readerFor = readersByKind({
+  database: 'SQLite',
+  untyped: readUntyped,
+  boolean: readBoolean,
+  number: readNumber,
+  bigint: readBigInt,
+  dateTime: readDateTime,
+  date: readText,
+  time: readText,
+  duration: readDuration,
+  json: readJson,
+  binary: readBinary,
+  text: readText,
+  decimalText: (v, places) => (typeof v === 'number' ? v.toFixed(Math.min(places, 100)) : String(v)),
+})
 
 const STRFTIME: Record<string, string> = {
   year: '%Y',
