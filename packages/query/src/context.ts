@@ -33,6 +33,12 @@ export interface TransactionFrame {
   readonly onCommit: CommitCallback[]
   /** Settles when the nested block opened from this one ends (nested blocks run one at a time). */
   children: Promise<void>
+  /**
+   * Set when the block's body has returned or thrown. Work it left running (a promise it did not
+   * await) then runs in the enclosing block if one is still open, else outside any transaction,
+   * as it does once the context is switched off between blocks.
+   */
+  ended?: boolean
 }
 
 const KEY = Symbol.for('strata.transactionContext')
@@ -47,7 +53,9 @@ export const transactionContext: AsyncLocalStorage<ReadonlyMap<string, Transacti
 
 /** The innermost block open on `alias` in this async context, if any. */
 export function currentTransaction(alias: string): TransactionFrame | undefined {
-  return transactionContext.getStore()?.get(alias)
+  let frame = transactionContext.getStore()?.get(alias)
+  while (frame?.ended) frame = frame.parent
+  return frame
 }
 
 /** The Kysely instance queries on `alias` must use here: the open transaction's, or the pool. */

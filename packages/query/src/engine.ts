@@ -157,8 +157,6 @@ export class KyselyEngine implements Engine {
       }
       if (frame.broken) throw brokenError(frame)
       const trx = frame.trx
-      // A query left running after its block ended: Kysely's own error.
-      if (trx.isCommitted || trx.isRolledBack) return (await trx.executeQuery(compiled)) as QueryResult<R>
       // Straight to the driver: SQLite's one connection, or the driver's own connection the block
       // holds (past Kysely's logging wrapper and the guard, whose work is done here).
       let run = this.#runInBlock

@@ -2,6 +2,7 @@ import { TransactionManagementError, TypeMismatchError } from '@strata/core'
 import type { ControlledTransaction, Kysely } from 'kysely'
 import {
   type CommitCallback,
+  currentTransaction,
   outsideTransactions,
   type TransactionFrame,
   transactionContext,
@@ -62,7 +63,7 @@ export async function runAtomic<T>(
 ): Promise<T> {
   checkAtomicArguments(fn, options)
   const frames = transactionContext.getStore()
-  const parent = frames?.get(alias)
+  const parent = currentTransaction(alias)
   if (parent) return nested(parent, frames!, fn, options, mapError)
   const retries = options.retries ?? 0
   for (let attempt = 0; ; attempt++) {
@@ -124,9 +125,11 @@ async function outermost<T>(
   try {
     result = await runBody(withFrame(frames, top), fn)
   } catch (e) {
+    top.ended = true
     await rollback(trx)
     throw e
   }
+  top.ended = true
   if (top.broken) {
     // As Django: a block that caught a database error and returned is rolled back silently (its
     // callbacks dropped). With `retries`, a swallowed serialization failure or deadlock re-runs it.
@@ -197,9 +200,11 @@ async function nested<T>(
     try {
       result = await transactionContext.run(withFrame(frames, frame), fn)
     } catch (e) {
+      frame.ended = true
       await rollbackTo(frame, name, e)
       throw e
     }
+    frame.ended = true
     if (frame.broken) {
       // As Django: the savepoint is rolled back silently and the enclosing block goes on.
       await rollbackTo(frame, name, frame.brokenBy)

@@ -252,6 +252,50 @@ export function transactionSuite(ctx: ConformanceContext): void {
       else expect(result).toBe(1)
     })
 
+    it('work a block leaves running runs outside it once it ends, in autocommit, even while another block is open', async () => {
+      const gate = signal()
+      let leftover!: Promise<boolean>
+      await atomic(async () => {
+        // Not awaited: it runs after the block has committed, in the block's async context.
+        leftover = gate.wait.then(async () => {
+          const inside = inAtomicBlock()
+          await Tag.objects.create({ name: 'left-over' })
+          return inside
+        })
+      })
+      const hold = signal()
+      const started = signal()
+      const other = atomic(async () => {
+        await Tag.objects.create({ name: 'other-block' })
+        started.fire()
+        await hold.wait
+      })
+      // The leftover starts while the other block runs (the transaction context is then switched on).
+      await started.wait
+      gate.fire()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      hold.fire()
+      await other
+      expect(await leftover).toBe(false)
+      expect(await Tag.objects.filter({ name__in: ['left-over', 'other-block'] }).count()).toBe(2)
+      // A leftover of a nested block runs in the enclosing block, which is still open.
+      let inner!: Promise<number>
+      await expect(
+        atomic(async () => {
+          await atomic(async () => {
+            inner = Promise.resolve().then(async () => {
+              await new Promise((resolve) => setTimeout(resolve, 10))
+              await Tag.objects.create({ name: 'nested-left-over' })
+              return Tag.objects.filter({ name: 'nested-left-over' }).count()
+            })
+          })
+          expect(await inner).toBe(1)
+          throw new Error('roll the outer block back')
+        }),
+      ).rejects.toThrow('roll the outer block back')
+      expect(await Tag.objects.filter({ name: 'nested-left-over' }).count()).toBe(0)
+    })
+
     it('isolation levels: repeatable read keeps its snapshot, read committed sees a concurrent commit', async () => {
       const a = await Author.objects.create({ name: 'A', email: 'a@example.com', age: 1 })
       const readTwice = async (isolation: 'repeatable read' | 'read committed') => {
