@@ -178,10 +178,15 @@ class PostgresConnection implements DatabaseConnection {
     this.#cursor = cursor
   }
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.run(query, false) as Promise<QueryResult<R>>
+  }
+
+  /** Runs `query` on this client; with `arrays`, the rows as arrays (`ArrayRowsResult`). */
+  async run(query: CompiledQuery, arrays: boolean): Promise<QueryResult<unknown>> {
     const config = pgQuery(query)
     try {
-      return toQueryResult(await send(this.client, config)) as QueryResult<R>
+      return toQueryResult(await send(this.client, config, arrays), arrays)
     } catch (e) {
       this.lost ??= noteFailure(config, e)
       throw e
@@ -268,6 +273,11 @@ export class StrataPostgresDriver implements Driver, DirectDriver {
     const setup = this.#setup
     if (setup === undefined) return undefined
     return this.#runOnce(setup, query, arrays)
+  }
+
+  /** Runs `query` on a connection this driver checked out (an `atomic` block's), rows as arrays when asked. */
+  runOn(connection: DatabaseConnection, query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> {
+    return (connection as PostgresConnection).run(query, arrays)
   }
 
   async #runOnce(setup: PoolSetup, query: CompiledQuery, arrays: boolean): Promise<QueryResult<unknown>> {

@@ -1,6 +1,6 @@
 import { allModels, ConnectionError, type ModelClassLike, type ModelMeta, resolveAll, unregisterEngine } from '@strata/core'
-import { Kysely, type Logger, type RawBuilder } from 'kysely'
-import { type DB, isDirectDriver, type StrataDialect } from './dialect.js'
+import { type Driver, Kysely, type Logger, type RawBuilder } from 'kysely'
+import type { DB, StrataDialect } from './dialect.js'
 import { KyselyEngine } from './engine.js'
 import { currentTransaction } from './context.js'
 import { blockKysely, guardDialect } from './guard.js'
@@ -78,14 +78,15 @@ export async function connect(config: ConnectConfig): Promise<Database> {
   }
   try {
     for (const [alias, dialect] of Object.entries(config.databases)) {
-      let driver: unknown
+      let driver: Driver | undefined
       const guarded = guardDialect(alias, dialect.createKyselyDialect(), (e) => dialect.mapError(e), (d) => (driver = d))
       const log = logFor(alias)
       const kysely = new Kysely<DB>({ dialect: guarded, log })
       if (dialect.initialize) await dialect.initialize(kysely)
-      // The driver's hot path past Kysely's executor, when it has one (`DirectDriver`).
-      const direct = isDirectDriver(driver) ? driver : undefined
-      const engine = new KyselyEngine(alias, dialect, kysely, direct, { active: () => listeners.size > 0, log })
+      // Kysely makes its driver when it is constructed; the engine uses it directly for its hot
+      // paths (`DirectDriver`) and for the connections of `atomic` blocks.
+      if (driver === undefined) throw new ConnectionError(`The Kysely dialect of ${JSON.stringify(alias)} made no driver`)
+      const engine = new KyselyEngine(alias, dialect, kysely, { driver, dialect: guarded }, { active: () => listeners.size > 0, log })
       engines.set(alias, engine)
     }
   } catch (e) {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { ControlledTransaction, Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
+import type { BlockSession } from './block.js'
 import type { DB } from './dialect.js'
 
 /** A callback registered with `onCommit()` and the block that was innermost when it was. */
@@ -14,8 +15,8 @@ export interface CommitCallback {
 /** One open `atomic` block on one database alias: the transaction, or a savepoint inside it. */
 export interface TransactionFrame {
   readonly alias: string
-  /** The Kysely transaction every query of the block runs on (one connection, pinned). */
-  readonly trx: ControlledTransaction<DB>
+  /** The transaction's connection every query of the block runs on (shared by nested blocks). */
+  readonly block: BlockSession
   /** Nesting depth: 0 is the outermost block. */
   depth: number
   /**
@@ -60,7 +61,7 @@ export function currentTransaction(alias: string): TransactionFrame | undefined 
 
 /** The Kysely instance queries on `alias` must use here: the open transaction's, or the pool. */
 export function executorFor(alias: string, root: Kysely<DB>): Kysely<DB> {
-  return currentTransaction(alias)?.trx ?? root
+  return currentTransaction(alias)?.block.kysely ?? root
 }
 
 const NO_TRANSACTIONS: ReadonlyMap<string, TransactionFrame> = new Map()

@@ -1,5 +1,5 @@
 import type { Field, FieldKind, ModelMeta } from '@strata/core'
-import type { CompiledQuery, Dialect as KyselyDialect, Expression, Kysely, QueryResult, RawBuilder } from 'kysely'
+import type { CompiledQuery, DatabaseConnection, Dialect as KyselyDialect, Expression, Kysely, QueryResult, RawBuilder } from 'kysely'
 import type { KyselyEngine } from './engine.js'
 import type { DatabaseSchemaEditor } from './schema-editor.js'
 import type { JsonOperations } from './json-operations.js'
@@ -232,7 +232,8 @@ export interface StrataDialect {
  * The hot path of a Kysely driver: a driver object (what the dialect's `createKyselyDialect()`
  * makes `createDriver()` return) may implement it to run a compiled query straight on the
  * database client, without Kysely's executor, connection provider and driver wrappers. The engine
- * uses it only outside `atomic` blocks, logs the query itself and maps errors with `mapError`.
+ * uses `runDirect` outside `atomic` blocks and `runInBlock` or `runOn` inside them; it logs the
+ * query itself and maps errors with `mapError`.
  */
 export interface DirectDriver {
   /**
@@ -250,6 +251,12 @@ export interface DirectDriver {
    * engine checks and marks the block, logs the query and maps errors.
    */
   runInBlock?(query: CompiledQuery, arrays?: boolean): QueryResult<unknown> | Promise<QueryResult<unknown>>
+  /**
+   * Runs `query` on `connection`, one this driver's `acquireConnection()` gave (an `atomic`
+   * block's), as its `executeQuery` would; with `arrays`, the rows of a SELECT may come as arrays
+   * (`ArrayRowsResult`). Without it, blocks use `connection.executeQuery`.
+   */
+  runOn?(connection: DatabaseConnection, query: CompiledQuery, arrays?: boolean): QueryResult<unknown> | Promise<QueryResult<unknown>>
 }
 
 /**

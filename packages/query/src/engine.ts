@@ -16,14 +16,15 @@ import {
   TransactionManagementError,
   type UpdateConflicts,
 } from '@strata/core'
-import { type CompiledQuery, type DatabaseConnection, type Kysely, type LogEvent, type QueryResult, type RawBuilder, sql } from 'kysely'
+import { type CompiledQuery, type Dialect as KyselyDialect, type Driver, type Kysely, type LogEvent, type QueryResult, type RawBuilder, sql } from 'kysely'
+import { type BlockHost, type BlockSession, beginBlock } from './block.js'
 import { hasAggregate, type OutputColumn, QueryCompiler } from './compiler/select.js'
 import { type Hydrator, makeHydrator } from './compiler/hydrate.js'
 import { modelColumns } from './compiler/columns.js'
 import { currentTransaction } from './context.js'
 import { fieldsByAttname, groupByGivenFields } from './insert-rows.js'
-import { unguarded } from './guard.js'
-import { type DB, type DirectDriver, type Fragment, hasArrayRows, type StrataDialect } from './dialect.js'
+import { guardConnection } from './guard.js'
+import { type DB, type DirectDriver, type Fragment, hasArrayRows, isDirectDriver, type StrataDialect } from './dialect.js'
 import { explainSpec } from './explain.js'
 import { PlanCache, SqlCache } from './plans.js'
 import { shapeId, valueShape } from './compiler/shape.js'
@@ -41,9 +42,6 @@ export interface QueryLogger {
   readonly log: (event: LogEvent) => void
 }
 
-/** The driver's own connection that a block's transaction holds, found once per transaction. */
-const blockConnections = new WeakMap<object, DatabaseConnection | Promise<DatabaseConnection>>()
-
 /** Executes QuerySets on one configured database through Kysely. */
 export class KyselyEngine implements Engine {
   readonly alias: string
@@ -59,16 +57,26 @@ export class KyselyEngine implements Engine {
   readonly #inserts = new SqlCache()
   /** The driver's hot paths, when it has them (`DirectDriver`). */
   readonly #runDirect: ((query: CompiledQuery, arrays: boolean) => QueryResult<unknown> | Promise<QueryResult<unknown>> | undefined) | undefined
-  readonly #runInBlock: ((query: CompiledQuery, arrays: boolean) => QueryResult<unknown> | Promise<QueryResult<unknown>>) | undefined
+  readonly #direct: DirectDriver | undefined
   readonly #logger: QueryLogger | undefined
+  /** The dialect's own driver and the Kysely dialect `kysely` was made with: `atomic` blocks use them directly (block.ts). */
+  readonly #blocks: { readonly driver: Driver; readonly dialect: KyselyDialect }
+  #blockHost: BlockHost | undefined
 
-  constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>, direct?: DirectDriver, logger?: QueryLogger) {
+  /**
+   * `base.driver` is the dialect's own Kysely driver (inside Kysely's runtime wrapper) and
+   * `base.dialect` the Kysely dialect `kysely` was made with. The driver's hot paths are used
+   * when it has them (`DirectDriver`).
+   */
+  constructor(alias: string, dialect: StrataDialect, kysely: Kysely<DB>, base: { readonly driver: Driver; readonly dialect: KyselyDialect }, logger?: QueryLogger) {
     this.alias = alias
     this.dialect = dialect
     this.kysely = kysely
+    const direct = isDirectDriver(base.driver) ? base.driver : undefined
+    this.#direct = direct
     this.#runDirect = direct ? (query, arrays) => direct.runDirect(query, arrays) : undefined
-    this.#runInBlock = direct?.runInBlock ? (query, arrays) => direct.runInBlock!(query, arrays) : undefined
     this.#logger = logger
+    this.#blocks = base
     this.#plans = new PlanCache(dialect)
     this.#updates = new PlanCache(dialect)
   }
@@ -82,7 +90,7 @@ export class KyselyEngine implements Engine {
   executor(): Kysely<DB> {
     const frame = currentTransaction(this.alias)
     if (frame?.broken) throw brokenError(frame)
-    return frame?.trx ?? this.kysely
+    return frame?.block.kysely ?? this.kysely
   }
 
   /**
@@ -156,23 +164,9 @@ export class KyselyEngine implements Engine {
         return (await this.kysely.executeQuery(compiled)) as QueryResult<R>
       }
       if (frame.broken) throw brokenError(frame)
-      const trx = frame.trx
-      // Straight to the driver: SQLite's one connection, or the driver's own connection the block
-      // holds (past Kysely's logging wrapper and the guard, whose work is done here).
-      let run = this.#runInBlock
-      if (run === undefined) {
-        let connection = blockConnections.get(trx)
-        if (connection === undefined) {
-          const pending = trx.getExecutor().provideConnection((c) => Promise.resolve(unguarded(c)))
-          blockConnections.set(trx, pending)
-          connection = await pending
-          blockConnections.set(trx, connection)
-        } else if (connection instanceof Promise) connection = await connection
-        const held = connection
-        run = (query) => held.executeQuery(query)
-      }
+      // Straight to the driver's connection the block holds (the guard's work is done here).
       try {
-        return (await this.#logged(compiled, run, arrays))! as QueryResult<R>
+        return (await this.#logged(compiled, frame.block.run, arrays))! as QueryResult<R>
       } catch (e) {
         // As the guard (guard.ts) does for every other path: a failed statement breaks the block.
         const error = this.dialect.mapError(e)
@@ -562,7 +556,29 @@ export class KyselyEngine implements Engine {
   /** Runs `fn` in a transaction on this database (a savepoint when nested); see `runAtomic`. */
   atomic<T>(fn: () => Promise<T>, options?: AtomicOptions): Promise<T> {
     const retryable = (e: Error) => isRetryableError(e) || this.dialect.retryable?.(e) === true
-    return runAtomic(this.alias, this.kysely, fn, options, (e) => this.dialect.mapError(e), retryable)
+    return runAtomic(this.alias, this.#begin, fn, options, (e) => this.dialect.mapError(e), retryable)
+  }
+
+  /** Takes a connection and begins an outermost block's transaction on it. */
+  readonly #begin = async (isolation: string | undefined): Promise<BlockSession> => {
+    if (this.#blockHost === undefined) {
+      const blocks = this.#blocks
+      // Kysely initialises its driver on first use: once, before the first block uses it directly.
+      await this.kysely.connection().execute(() => Promise.resolve())
+      const kysely = this.kysely
+      const executor = kysely.getExecutor()
+      const mapError = (e: unknown) => this.dialect.mapError(e)
+      this.#blockHost = {
+        driver: blocks.driver,
+        direct: this.#direct,
+        dialect: blocks.dialect,
+        root: kysely,
+        compile: (node, queryId) => executor.compileQuery(node, queryId),
+        logged: (query, run) => this.#logged(query, run, false) as Promise<QueryResult<unknown>>,
+        guard: (connection) => guardConnection(this.alias, connection, mapError),
+      }
+    }
+    return beginBlock(this.#blockHost, isolation)
   }
 
   /** Makes this engine the one core uses for its alias. */

@@ -34,11 +34,6 @@ export function guardDialect(alias: string, dialect: Dialect, mapError: (error: 
 /** The driver's own connection behind each guarded one (shared by every guarded driver). */
 const originals = new WeakMap<DatabaseConnection, DatabaseConnection>()
 
-/** The driver's own connection behind a connection the guard handed out (itself if it is not one). */
-export function unguarded(connection: DatabaseConnection): DatabaseConnection {
-  return originals.get(connection) ?? connection
-}
-
 class GuardedDriver implements Driver {
   readonly #alias: string
   readonly #inner: Driver
@@ -112,36 +107,42 @@ class GuardedDriver implements Driver {
   #wrap(connection: DatabaseConnection): DatabaseConnection {
     const known = this.#wrappers.get(connection)
     if (known) return known
-    const alias = this.#alias
-    const mapError = this.#mapError
-    const fail = (frame: TransactionFrame | undefined, error: unknown) => {
-      if (frame) markBroken(frame, mapError(error))
-    }
-    const wrapper: DatabaseConnection = {
-      async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-        const frame = currentTransaction(alias)
-        if (frame?.broken) throw brokenError(frame)
-        try {
-          return await connection.executeQuery<R>(query)
-        } catch (e) {
-          fail(frame, e)
-          throw e
-        }
-      },
-      async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-        const frame = currentTransaction(alias)
-        if (frame?.broken) throw brokenError(frame)
-        try {
-          yield* connection.streamQuery<R>(query, chunkSize)
-        } catch (e) {
-          fail(frame, e)
-          throw e
-        }
-      },
-    }
+    const wrapper = guardConnection(this.#alias, connection, this.#mapError)
     this.#wrappers.set(connection, wrapper)
     originals.set(wrapper, connection)
     return wrapper
+  }
+}
+
+/**
+ * `connection` with the guard of `alias`'s blocks: a statement sent in a block that must roll back
+ * is refused with `TransactionManagementError`, and one that fails marks its block so.
+ */
+export function guardConnection(alias: string, connection: DatabaseConnection, mapError: (error: unknown) => Error): DatabaseConnection {
+  const fail = (frame: TransactionFrame | undefined, error: unknown) => {
+    if (frame) markBroken(frame, mapError(error))
+  }
+  return {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      const frame = currentTransaction(alias)
+      if (frame?.broken) throw brokenError(frame)
+      try {
+        return await connection.executeQuery<R>(query)
+      } catch (e) {
+        fail(frame, e)
+        throw e
+      }
+    },
+    async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+      const frame = currentTransaction(alias)
+      if (frame?.broken) throw brokenError(frame)
+      try {
+        yield* connection.streamQuery<R>(query, chunkSize)
+      } catch (e) {
+        fail(frame, e)
+        throw e
+      }
+    },
   }
 }
 
@@ -163,7 +164,7 @@ const blockViews = new WeakMap<object, Kysely<DB>>()
  * queries run on its connection; ending the transaction by hand is refused (the block does it).
  */
 export function blockKysely(frame: TransactionFrame): Kysely<DB> {
-  const trx = frame.trx as unknown as Kysely<DB>
+  const trx = frame.block.kysely
   let view = blockViews.get(trx)
   if (!view) {
     view = new Proxy(trx, {

@@ -1,13 +1,11 @@
 import { TransactionManagementError, TypeMismatchError } from '@strata/core'
-import type { ControlledTransaction, Kysely } from 'kysely'
+import type { BlockSession } from './block.js'
 import {
   type CommitCallback,
   currentTransaction,
-  outsideTransactions,
   type TransactionFrame,
   transactionContext,
 } from './context.js'
-import type { DB } from './dialect.js'
 
 /** The isolation levels `atomic({ isolation })` takes (SQL's four, lowercase). */
 export const ISOLATION_LEVELS = [
@@ -45,17 +43,16 @@ let savepoints = 0
 const OPEN_BLOCKS = Symbol.for('strata.openBlocks')
 /** Outermost blocks open in the process (one counter for the ESM and CommonJS builds, like the context). */
 const openBlocks: { count: number } = ((globalThis as { [OPEN_BLOCKS]?: { count: number } })[OPEN_BLOCKS] ??= { count: 0 })
-type Savepointed = ControlledTransaction<DB, [string]>
 
 /**
- * Runs `fn` in a transaction on `alias`: the outermost block takes a connection from the pool,
- * pins it to the async context and commits or rolls back; nested blocks use savepoints. Every
- * query inside, by any code path, runs on that connection. `onCommit` callbacks run after the
- * outermost commit, before this resolves.
+ * Runs `fn` in a transaction on `alias`: the outermost block takes a connection from the pool
+ * (`begin` takes it and begins), pins it to the async context and commits or rolls back; nested
+ * blocks use savepoints. Every query inside, by any code path, runs on that connection.
+ * `onCommit` callbacks run after the outermost commit, before this resolves.
  */
 export async function runAtomic<T>(
   alias: string,
-  root: Kysely<DB>,
+  begin: (isolation: IsolationLevel | undefined) => Promise<BlockSession>,
   fn: () => Promise<T>,
   options: AtomicOptions = {},
   mapError: (error: unknown) => Error = (e) => e as Error,
@@ -69,7 +66,7 @@ export async function runAtomic<T>(
   for (let attempt = 0; ; attempt++) {
     let outcome: { result: T; callbacks: readonly CommitCallback[] }
     try {
-      outcome = await outermost(alias, root, frames, fn, options, mapError)
+      outcome = await outermost(alias, begin, frames, fn, options, mapError)
     } catch (e) {
       if (attempt >= retries || !worthRetrying(e, mapError, retryable)) throw e
       await sleep(backoff(attempt))
@@ -98,23 +95,21 @@ async function runBody<T>(frames: ReadonlyMap<string, TransactionFrame>, fn: () 
 
 async function outermost<T>(
   alias: string,
-  root: Kysely<DB>,
+  begin: (isolation: IsolationLevel | undefined) => Promise<BlockSession>,
   frames: ReadonlyMap<string, TransactionFrame> | undefined,
   fn: () => Promise<T>,
   options: AtomicOptions,
   mapError: (error: unknown) => Error,
 ): Promise<{ result: T; callbacks: readonly CommitCallback[] }> {
-  let builder = root.startTransaction()
-  if (options.isolation) builder = builder.setIsolationLevel(options.isolation)
-  let trx: ControlledTransaction<DB>
+  let block: BlockSession
   try {
-    trx = await outsideTransactions(() => builder.execute())
+    block = await begin(options.isolation)
   } catch (e) {
     throw mapError(e)
   }
   const top: TransactionFrame = {
     alias,
-    trx,
+    block,
     depth: 0,
     broken: false,
     ...(options.isolation ? { isolation: options.isolation } : {}),
@@ -126,22 +121,22 @@ async function outermost<T>(
     result = await runBody(withFrame(frames, top), fn)
   } catch (e) {
     top.ended = true
-    await rollback(trx)
+    await rollback(block)
     throw e
   }
   top.ended = true
   if (top.broken) {
     // As Django: a block that caught a database error and returned is rolled back silently (its
     // callbacks dropped). With `retries`, a swallowed serialization failure or deadlock re-runs it.
-    await rollback(trx)
+    await rollback(block)
     if (top.brokenBy !== undefined && (options.retries ?? 0) > 0) throw endedBroken(top.brokenBy)
     return { result, callbacks: [] }
   }
   try {
-    await outsideTransactions(() => trx.commit().execute())
+    await block.commit()
   } catch (e) {
-    // COMMIT can fail (deferred constraints, serialization); Kysely keeps the connection until a rollback.
-    await rollback(trx)
+    // COMMIT can fail (deferred constraints, serialization); the connection is held until a rollback.
+    await rollback(block)
     throw mapError(e)
   }
   return { result, callbacks: top.onCommit }
@@ -176,11 +171,9 @@ async function nested<T>(
   try {
     if (parent.broken) throw brokenError(parent)
     const name = `strata_sp_${++savepoints}`
-    let trx: ControlledTransaction<DB>
+    const block = parent.block
     try {
-      trx = (await outsideTransactions(() =>
-        parent.trx.savepoint(name).execute(),
-      )) as unknown as ControlledTransaction<DB>
+      await block.savepoint(name)
     } catch (e) {
       const error = mapError(e)
       markBroken(parent, error)
@@ -188,7 +181,7 @@ async function nested<T>(
     }
     const frame: TransactionFrame = {
       alias: parent.alias,
-      trx,
+      block,
       depth: parent.depth + 1,
       broken: false,
       parent,
@@ -211,7 +204,7 @@ async function nested<T>(
       return result
     }
     try {
-      await outsideTransactions(() => (trx as unknown as Savepointed).releaseSavepoint(name).execute())
+      await block.releaseSavepoint(name)
     } catch (e) {
       const error = mapError(e)
       await rollbackTo(frame, name, error)
@@ -226,21 +219,18 @@ async function nested<T>(
 /** Rolls back to a block's savepoint and drops its callbacks; if that fails, the enclosing block is broken. */
 async function rollbackTo(frame: TransactionFrame, name: string, cause: unknown): Promise<void> {
   dropCallbacks(frame)
-  const trx = frame.trx as unknown as Savepointed
   try {
-    await outsideTransactions(async () => {
-      await trx.rollbackToSavepoint(name).execute()
-      await trx.releaseSavepoint(name).execute()
-    })
+    await frame.block.rollbackToSavepoint(name)
+    await frame.block.releaseSavepoint(name)
   } catch (e) {
     // A deadlock on MySQL, or a lost connection, ends the whole transaction and its savepoints.
     markBroken(frame.parent!, cause ?? e)
   }
 }
 
-async function rollback(trx: ControlledTransaction<DB>): Promise<void> {
-  // Kysely releases the connection even when ROLLBACK fails (a dead connection); the pool drops it.
-  await outsideTransactions(() => trx.rollback().execute()).catch(() => undefined)
+async function rollback(block: BlockSession): Promise<void> {
+  // The connection is released even when ROLLBACK fails (a dead connection); the pool drops it.
+  await block.rollback().catch(() => undefined)
 }
 
 /** Waits until no other nested block of `frame` is open: one connection runs one savepoint at a time. */
