@@ -35,15 +35,29 @@ function digitAt(s: string, i: number): number {
 const twoDigits = (s: string, i: number): number => digitAt(s, i) * 10 + digitAt(s, i + 1)
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+/** Days before the first of each month in a common year. */
+const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
 
 function isLeapYear(y: number): boolean {
   return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
 }
 
+/** Days from 1970-01-01 to a valid date of years 0..9999 (proleptic Gregorian, as `Date` counts). */
+function epochDays(year: number, month: number, day: number): number {
+  // Leap days of the years before `year`, and of `year` itself from March on, counted from year
+  // -400 so that the divisions truncate positive numbers (400 years hold 97 leap days).
+  const y = (month <= 2 ? year - 1 : year) + 400
+  const leapDays = ((y / 4) | 0) - ((y / 100) | 0) + ((y / 400) | 0) - 97
+  // 719,527: the days from 0000-01-01 to 1970-01-01 as this count gives them.
+  return year * 365 + leapDays + DAYS_BEFORE_MONTH[month - 1]! + day - 1 - 719_527
+}
+
 function parseDateTime(s: string): Date {
-  // DATETIME(6) text is UTC (the session's time_zone is +00:00); JavaScript keeps milliseconds.
-  // `YYYY-MM-DD HH:MM:SS.ffffff` is read without building strings (rows hold many dates), its fields
-  // checked as the Date parser checks them; anything else goes to the parser.
+  // DATETIME(6) text is UTC (the session's time_zone is +00:00); JavaScript keeps milliseconds
+  // (the microseconds are cut, not rounded). `YYYY-MM-DD HH:MM:SS.ffffff` is read without building
+  // strings (rows hold many dates) or calling Date.UTC (which reads years below 100 as 19xx and
+  // cost a third of the time), its fields checked as the Date parser checks them; anything else
+  // goes to the parser.
   if (s.length === 26 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 32 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46) {
     const year = twoDigits(s, 0) * 100 + twoDigits(s, 2)
     const month = twoDigits(s, 5)
@@ -52,9 +66,9 @@ function parseDateTime(s: string): Date {
     const minute = twoDigits(s, 14)
     const second = twoDigits(s, 17)
     const ms = digitAt(s, 20) * 100 + twoDigits(s, 21)
-    // Date.UTC would roll over what the parser refuses (February 30, minute 60) and read years below 100 as 19xx.
+    // The parser refuses what arithmetic would roll over (February 30, minute 60).
     if (
-      year >= 100 &&
+      year >= 0 &&
       month >= 1 &&
       month <= 12 &&
       day >= 1 &&
@@ -67,7 +81,9 @@ function parseDateTime(s: string): Date {
       second < 60 &&
       ms >= 0
     )
-      return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms))
+      return new Date(
+        epochDays(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms,
+      )
   }
   return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.slice(0, 23).replace(' ', 'T')}Z`)
 }
@@ -128,7 +144,8 @@ const readBoolean: Reader = (v) => Number(v) !== 0
 const readNumber: Reader = toNumber
 const readBigInt: Reader = (v) =>
   typeof v === 'bigint' ? v : BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).split('.')[0]!)
-const readDateTime: Reader = (v) => (v instanceof Date ? v : parseDateTime(String(v)))
+const readDateTime: Reader = (v) =>
+  typeof v === 'string' ? parseDateTime(v) : v instanceof Date ? v : parseDateTime(String(v))
 const readDate: Reader = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10))
 const readTime: Reader = (v) => trimTime(String(v))
 // MariaDB stores JSON as LONGTEXT; the driver hands every JSON value over as text (see the dialect's typeCast).

@@ -114,6 +114,41 @@ describe.skipIf(!available)('@strata/mysql on a live server', () => {
       }
     })
 
+    it('reads DATETIME(6) of years 1 to 9999 to the millisecond (microseconds cut, not rounded), through either kind of pool', async () => {
+      const stored: [string, string][] = [
+        ['0001-01-01 00:00:00.000000', '0001-01-01T00:00:00.000Z'],
+        ['0004-02-29 01:02:03.004999', '0004-02-29T01:02:03.004Z'],
+        ['0099-12-31 23:59:59.999999', '0099-12-31T23:59:59.999Z'],
+        ['0100-03-01 00:00:00.000001', '0100-03-01T00:00:00.000Z'],
+        ['1969-12-31 23:59:59.999999', '1969-12-31T23:59:59.999Z'],
+        ['2000-02-29 12:00:00.500000', '2000-02-29T12:00:00.500Z'],
+        ['2024-02-29 12:34:56.123456', '2024-02-29T12:34:56.123Z'],
+        ['9999-12-31 23:59:59.999999', '9999-12-31T23:59:59.999Z'],
+      ]
+      // The server's own text, microseconds included, written as it is.
+      for (const [text] of stored) {
+        const k = await Kinds.objects.create({})
+        await db.raw(sql`update kinds set at = ${text} where id = ${k.pk}`)
+      }
+      const expected = stored.map(([, iso]) => iso)
+      const read = async () => (await Kinds.objects.orderBy('at')).map((k) => k.at?.toISOString())
+      expect(await read()).toEqual(expected)
+      // A given pool without Strata's conversions in its config reads through mysqlTypeCast.
+      const pool = createPool({ uri: scratch.url, connectionLimit: 2 })
+      await withOther(db, mysql({ pool }), async (mine) => {
+        mine.engine().register()
+        expect(await read()).toEqual(expected)
+      })
+      await pool.promise().end()
+      // Dates of those years written by Strata come back the same.
+      await db.raw(sql`delete from kinds`)
+      const dates = stored.map(([, iso]) => new Date(iso))
+      for (const at of dates) await Kinds.objects.create({ at })
+      expect(
+        (await Kinds.objects.orderBy('at').valuesList('at', { flat: true })).map((d) => d?.getTime()),
+      ).toEqual(dates.map((d) => d.getTime()))
+    })
+
     it('hydrates TINYINT(1) as boolean, BIGINT beyond 2^53 as bigint, JSON, binary, dates, times and durations', async () => {
       const big = 2n ** 62n + 3n
       const data = { a: [1, 'two', null], b: { c: true }, s: 'ünïcode' }
