@@ -212,12 +212,18 @@ export function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
   const ready = new WeakSet<RawConnection>()
   const wrappers = new WeakMap<RawConnection, MysqlPoolConnection>()
 
+  // mysql2 emits 'acquire' within getConnection() when it hands over a free connection (the callback
+  // then runs on the next tick): such a checkout cannot wait, and needs no acquireTimeout timer.
+  let handedOver = 0
+  const onAcquire = () => {
+    handedOver++
+  }
+  pool.on('acquire', onAcquire)
+
   const acquire = (callback: (error: unknown, raw?: RawConnection) => void): void => {
     let waiting = true
-    const timer = setTimeout(() => {
-      waiting = false
-      callback(poolTimeout(pool, acquireTimeout))
-    }, acquireTimeout)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const before = handedOver
     pool.getConnection((error, connection) => {
       if (!waiting) {
         // The caller gave up: hand a late connection straight back.
@@ -225,7 +231,7 @@ export function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
         return
       }
       waiting = false
-      clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
       if (error) {
         callback(error)
         return
@@ -253,6 +259,12 @@ export function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
         },
       )
     })
+    // Only a checkout that waits (for a new connection, or in mysql2's queue) is timed.
+    if (waiting && handedOver === before)
+      timer = setTimeout(() => {
+        waiting = false
+        callback(poolTimeout(pool, acquireTimeout))
+      }, acquireTimeout)
   }
 
   const wrap = (raw: RawConnection): MysqlPoolConnection => {
@@ -317,6 +329,7 @@ export function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
       })
     },
     end(callback) {
+      pool.off('acquire', onAcquire)
       if (owned) pool.end((error) => callback(error ?? null))
       else callback(null)
     },

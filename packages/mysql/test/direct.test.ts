@@ -268,6 +268,21 @@ describe.skipIf(!available)('MySQL direct hot path (runDirect)', () => {
     expect((await driver.runDirect(q('select 2 as two')))?.rows).toEqual([{ two: 2 }])
   })
 
+  it('times only a checkout that waits: a free connection is taken without an acquireTimeout timer', async () => {
+    const driver = await driverOf({ connectionLimit: 1, acquireTimeout: 60_000 })
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    await driver.runDirect(q('select 1'))
+    const idle = timers()
+    const free = driver.runDirect(q('select 2 as two')) as Promise<QueryResult<unknown>>
+    expect(timers()).toBe(idle)
+    // The only connection is busy now: the next checkout waits, timed.
+    const queued = driver.runDirect(q('select 3 as three')) as Promise<QueryResult<unknown>>
+    expect(timers()).toBe(idle + 1)
+    expect((await free).rows).toEqual([{ two: 2 }])
+    expect((await queued).rows).toEqual([{ three: 3 }])
+    expect(timers()).toBe(idle)
+  })
+
   it("rejects with the driver's own error and keeps the pool serving", async () => {
     const driver = await driverOf({ connectionLimit: 1 })
     const error = await (driver.runDirect(q('select * from no_such_table')) as Promise<unknown>).catch(
