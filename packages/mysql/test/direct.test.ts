@@ -12,6 +12,9 @@ const available = await serverAvailable()
 const scratch = scratchDatabase()
 
 type Direct = Driver & { runDirect(query: CompiledQuery): Promise<QueryResult<unknown>> | undefined }
+type ArraysDirect = Driver & {
+  runDirect(query: CompiledQuery, arrays: boolean): Promise<QueryResult<unknown>>
+}
 
 const drivers: Driver[] = []
 const pools: Pool[] = []
@@ -184,6 +187,27 @@ describe.skipIf(!available)('MySQL direct hot path (runDirect)', () => {
     expect((await viaKysely(given, KINDS)).rows).toStrictEqual(rows)
     expect(await viaStream(own, KINDS)).toStrictEqual(rows)
     expect(await viaStream(given, KINDS)).toStrictEqual(rows)
+  })
+
+  it('gives the rows as arrays when asked (the same values by position), and objects again to the next query on that connection', async () => {
+    const own = await driverOf({ connectionLimit: 1 })
+    const given = await driverOf({ pool: givenPool(), connectionLimit: 1 })
+    const objects = (await own.runDirect(KINDS))?.rows as Record<string, unknown>[]
+    for (const driver of [own, given]) {
+      const arrays = (await (driver as ArraysDirect).runDirect(KINDS, true)) as QueryResult<unknown> & {
+        arrays?: boolean
+      }
+      expect(arrays.arrays).toBe(true)
+      expect(arrays.rows).toStrictEqual(objects.map((row) => Object.values(row)))
+      expect(
+        await (driver as ArraysDirect).runDirect(q('select id from kinds where id < 0'), true),
+      ).toStrictEqual({
+        rows: [],
+      })
+      // The one connection of the pool answers with objects again, on both paths.
+      expect((await driver.runDirect(KINDS))?.rows).toStrictEqual(objects)
+      expect((await viaKysely(driver, KINDS)).rows).toStrictEqual(objects)
+    }
   })
 
   it('sends no typeCast per query on its own pool (its conversions are in the config), one on a given pool', async () => {
