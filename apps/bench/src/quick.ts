@@ -5,7 +5,9 @@
  *
  *   pnpm --filter @strata/bench quick --db sqlite --contenders raw,strata,kysely --ops getPost,updatePost
  *
- * It uses the seeded database of the last `pnpm bench` run (`--setup` seeds it first).
+ * It uses the seeded database of the last `pnpm bench` run (`--setup` seeds it first). Each cell
+ * also gives the process's CPU time per operation (user + system, all threads), which is less
+ * noisy than ops/s on a busy machine.
  */
 import { join } from 'node:path'
 import { type DbKind, FULL_SEED, OPERATIONS, type Operation } from './config.js'
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     let i = 1000
     for (const op of ops) {
       const samples: number[][] = names.map(() => [])
+      const cpu: number[][] = names.map(() => [])
       for (let r = -1; r < rounds; r++) {
         for (let k = 0; k < names.length; k++) {
           const at = (k + Math.max(r, 0)) % names.length
@@ -38,15 +41,22 @@ async function main(): Promise<void> {
           const end = performance.now() + (r < 0 ? slice / 2 : slice)
           let n = 0
           const start = performance.now()
+          const used = process.cpuUsage()
           do {
             await runOp(c, op, i++, target)
             n++
           } while (performance.now() < end)
-          if (r >= 0) samples[at]!.push(n / ((performance.now() - start) / 1000))
+          const spent = process.cpuUsage(used)
+          if (r >= 0) {
+            samples[at]!.push(n / ((performance.now() - start) / 1000))
+            cpu[at]!.push((spent.user + spent.system) / n)
+          }
         }
       }
-      const med = samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]!)
-      const cells = names.map((n, k) => `${n} ${Math.round(med[k]!).toLocaleString('en-US')} (${(med[k]! / med[0]!).toFixed(2)})`)
+      const median = (s: number[]) => s.sort((a, b) => a - b)[s.length >> 1]!
+      const med = samples.map(median)
+      const cpuMed = cpu.map(median)
+      const cells = names.map((n, k) => `${n} ${Math.round(med[k]!).toLocaleString('en-US')} (${(med[k]! / med[0]!).toFixed(2)}, ${Math.round(cpuMed[k]!)} µs cpu)`)
       process.stdout.write(`${op.padEnd(20)} ${cells.join('  ')}\n`)
     }
   } finally {

@@ -65,6 +65,9 @@ export const postgresFeatures: DialectFeatures = {
   deferrableForeignKeys: true,
   dropTableCascade: true,
   maxQueryParams: 65535,
+  // Every `in` list is one array parameter (`= any($1)`): one statement text, and one prepared
+  // statement per connection, whatever the list's length.
+  inArrayAbove: 0,
   cursorStreaming: true,
   explainFormats: ['text', 'json', 'xml', 'yaml'],
   explainOptions: ['analyze', 'verbose', 'costs', 'buffers', 'settings', 'summary', 'timing', 'wal'],

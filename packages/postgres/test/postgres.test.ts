@@ -53,6 +53,29 @@ describe.skipIf(!available)('PostgreSQL dialect', () => {
       )
     })
 
+    it('an `in` list of any length is one array parameter (= any), so its text and prepared statement do not depend on the length', async () => {
+      const one = PgAuthor.objects.filter({ id__in: [1] }).sql()
+      const three = PgAuthor.objects.filter({ id__in: [1, 2, 3] }).sql()
+      expect(one.sql).toBe(three.sql)
+      expect(three.sql).toContain('where "t0"."id" = any($1)')
+      expect(three.parameters).toEqual([[1, 2, 3]])
+      // Values the array literal must escape, a null (which matches nothing, as in IN), and dates.
+      const names = ['a,b', '{c}', 'd"e', 'f\\g', "h'i", 'NULL', ' j ', '']
+      const authors = await PgAuthor.objects.bulkCreate(names.map((name) => ({ name })))
+      const found = async (list: string[]) => (await PgAuthor.objects.filter({ name__in: list }).valuesList('name', { flat: true })).sort()
+      expect(await found(names)).toEqual([...names].sort())
+      expect(await found(['NULL'])).toEqual(['NULL'])
+      expect(await found(['a', 'b'])).toEqual([])
+      const { queries } = await db.captureQueries(async () => {
+        for (const n of [1, 2, 5]) await PgAuthor.objects.filter({ id__in: authors.slice(0, n).map((a) => a.id) }).count()
+      })
+      expect(new Set(queries.map((q) => q.sql)).size).toBe(1)
+      const at = [new Date('2024-01-02T03:04:05.678Z'), new Date('0099-12-31T23:59:59.999Z')]
+      await PgValue.objects.bulkCreate(at.map((d) => ({ at: d })))
+      expect((await PgValue.objects.filter({ at__in: at }).valuesList('at', { flat: true })).map((d) => d!.toISOString()).sort()).toEqual(at.map((d) => d.toISOString()).sort())
+      expect(await PgValue.objects.filter({ pk__in: [] }).count()).toBe(0)
+    })
+
     it('NULLS FIRST/LAST is native', () => {
       expect(PgAuthor.objects.orderBy(F('age').desc({ nullsLast: true })).sql().sql).toContain(
         'order by "t0"."age" desc nulls last',

@@ -61,6 +61,12 @@ export interface DialectFeatures {
   /** The most bound parameters one statement may carry (default 999, SQLite's historical limit). */
   readonly maxQueryParams?: number
   /**
+   * `in` lists longer than this are bound as one parameter through `ops.inArray` (default
+   * `IN_ARRAY_MIN`). PostgreSQL binds every list so: one statement text, and one prepared
+   * statement, whatever the list's length.
+   */
+  readonly inArrayAbove?: number
+  /**
    * The most bytes one statement may carry, values included, where the driver sends them inline
    * (MySQL's `max_allowed_packet`); `bulkCreate` batches stay under it. Default: no limit.
    */
@@ -143,8 +149,9 @@ export interface DialectOperations {
   explain?(query: Fragment, spec: ExplainSpec): Fragment
   /**
    * Renders `lhs IN (values)` with a single bound parameter (an array or a JSON list), for lists
-   * longer than `IN_ARRAY_MIN` that would otherwise pass the parameter limit. Return undefined to
-   * bind one parameter per value. `values` are already converted by `toDriver`.
+   * longer than `features.inArrayAbove` (default `IN_ARRAY_MIN`, lists that could pass the
+   * parameter limit). Return undefined to bind one parameter per value. `values` are already
+   * converted by `toDriver`.
    */
   inArray?(lhs: Fragment, values: readonly unknown[], field: Field | undefined): Fragment | undefined
   /**
@@ -188,8 +195,13 @@ export interface CursorOperations {
   close(name: string): Fragment
 }
 
-/** Lists longer than this use `DialectOperations.inArray` where the dialect has it. */
+/** Lists longer than this use `DialectOperations.inArray` where the dialect has it (unless `features.inArrayAbove` says otherwise). */
 export const IN_ARRAY_MIN = 1000
+
+/** The length above which `dialect` binds an `in` list as one parameter, or undefined when it never does. */
+export function inArrayAbove(dialect: StrataDialect): number | undefined {
+  return dialect.ops.inArray ? (dialect.features.inArrayAbove ?? IN_ARRAY_MIN) : undefined
+}
 
 /** What a dialect's `func` hook knows beyond the rendered arguments. */
 export interface FuncContext {

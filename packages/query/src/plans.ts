@@ -3,7 +3,7 @@ import { type CompiledQuery, type QueryId, RawNode } from 'kysely'
 import { isJsonCondition } from './compiler/lookups.js'
 import { QueryCompiler } from './compiler/select.js'
 import { comparableState, sameShape, shapeKey } from './compiler/shape.js'
-import { type DialectOperations, IN_ARRAY_MIN, type StrataDialect } from './dialect.js'
+import { type DialectOperations, inArrayAbove, type StrataDialect } from './dialect.js'
 
 // The compiled-query cache: a QuerySet shape (compiler/shape.ts) is compiled once, and later
 // states of the same shape only render their conditions' parameters. A plan is trusted for new
@@ -117,7 +117,7 @@ export class PlanCache<E> {
   constructor(dialect: StrataDialect, size = PLAN_CACHE_SIZE) {
     this.#dialect = dialect
     this.#size = size
-    this.#longList = dialect.ops.inArray ? IN_ARRAY_MIN : undefined
+    this.#longList = inArrayAbove(dialect)
   }
 
   /** The number of shapes held. */
@@ -152,7 +152,7 @@ export class PlanCache<E> {
     }
     const plan = slot === undefined ? undefined : slot.plan!
     // A plan knows the fields its conditions convert with: their values are read without a compiler.
-    let conditions = plan?.leaves ? readParams(state.where, plan.leaves, this.#dialect.ops) : undefined
+    let conditions = plan?.leaves ? readParams(state.where, plan.leaves, this.#dialect.ops, this.#longList) : undefined
     if (conditions === undefined) conditions = new QueryCompiler(state, this.#dialect).conditionParams()
     const params = conditions && lead ? [...lead.params, ...conditions] : conditions
     if (plan === undefined) {
@@ -257,7 +257,7 @@ const PLAIN_LOOKUPS: ReadonlySet<string> = new Set(['exact', 'gt', 'gte', 'lt', 
 /**
  * The fields the WHERE conditions of `state` convert their values with, in order, when each one
  * binds its values as `QueryCompiler.conditionParams()` does without rendering (a comparison, a
- * range, a short IN list, isnull on a path without JSON keys, annotations, expressions, custom
+ * range, an IN list (one parameter per value, or one array above the dialect's `inArrayAbove`), isnull on a path without JSON keys, annotations, expressions, custom
  * lookups, aggregates or an EXISTS under a NOT); null otherwise. The same for every state of a shape.
  */
 function plainLeaves(state: QueryState, ops: DialectOperations): (Field | undefined)[] | null {
@@ -273,7 +273,6 @@ function plainLeaves(state: QueryState, ops: DialectOperations): (Field | undefi
     const p = n.path
     if (p.expr || n.isExpr || n.aggregate || p.annotation !== undefined || p.keys?.length || !PLAIN_LOOKUPS.has(n.lookup)) return false
     if (negated && p.hops.some((h) => h.multi)) return false
-    if (n.lookup === 'in' && (n.value as unknown[]).length > IN_ARRAY_MIN && ops.inArray) return false
     const field = pathOutputField(p, ctx)
     if (isJsonCondition(n, field) || customLookup(field, n.lookup)) return false
     out.push(field)
@@ -283,17 +282,17 @@ function plainLeaves(state: QueryState, ops: DialectOperations): (Field | undefi
 }
 
 /** The parameters of the WHERE of a state whose shape has `leaves` (`plainLeaves`), in order. */
-function readParams(where: WhereNode | null, leaves: readonly (Field | undefined)[], ops: DialectOperations): unknown[] | undefined {
+function readParams(where: WhereNode | null, leaves: readonly (Field | undefined)[], ops: DialectOperations, longList = Number.POSITIVE_INFINITY): unknown[] | undefined {
   const out: unknown[] = []
   if (where === null) return out
-  return readNode(where, leaves, ops, out, 0) < 0 ? undefined : out
+  return readNode(where, leaves, ops, out, 0, longList) < 0 ? undefined : out
 }
 
 /** Appends the parameters of `node`, whose first condition is leaf `i`; the next leaf, or -1 when a list is bound as one array. */
-function readNode(node: WhereNode, leaves: readonly (Field | undefined)[], ops: DialectOperations, out: unknown[], i: number): number {
+function readNode(node: WhereNode, leaves: readonly (Field | undefined)[], ops: DialectOperations, out: unknown[], i: number, longList: number): number {
   if (node.type === 'tree') {
     for (const c of node.children) {
-      i = readNode(c, leaves, ops, out, i)
+      i = readNode(c, leaves, ops, out, i, longList)
       if (i < 0) return -1
     }
     return i
@@ -302,11 +301,15 @@ function readNode(node: WhereNode, leaves: readonly (Field | undefined)[], ops: 
   switch (node.lookup) {
     case 'isnull':
       break
-    case 'in':
-    case 'range': {
+    case 'in': {
       const list = node.value as unknown[]
-      if (list.length > IN_ARRAY_MIN && ops.inArray) return -1
-      for (const v of list) out.push(ops.toDriver(field, v))
+      // A long list is one parameter, the array of its converted values (`ops.inArray`).
+      if (list.length > longList) out.push(list.map((v) => ops.toDriver(field, v)))
+      else for (const v of list) out.push(ops.toDriver(field, v))
+      break
+    }
+    case 'range': {
+      for (const v of node.value as unknown[]) out.push(ops.toDriver(field, v))
       break
     }
     default:

@@ -20,7 +20,7 @@ import {
   type WhereNode,
 } from '@strata/core'
 import { type RawBuilder, sql } from 'kysely'
-import { type DialectOperations, type Fragment, IN_ARRAY_MIN, type StrataDialect } from '../dialect.js'
+import { type DialectOperations, type Fragment, inArrayAbove, type StrataDialect } from '../dialect.js'
 import { innerJoinKeys, NO_KEYS } from './inner-joins.js'
 import { applySteps, customLookupSql, isJsonCondition, jsonCondition, likeEscape, sortExpressions } from './lookups.js'
 import { collectParameters } from './parameters.js'
@@ -55,6 +55,8 @@ export class QueryCompiler {
   readonly relatedColumns: Fragment[] = []
   /** Join keys that a top-level condition needs a related row for: INNER joins (`innerJoinKeys`). */
   readonly #inner: ReadonlySet<string>
+  /** `in` lists longer than this bind as one parameter (`ops.inArray`). */
+  readonly #longList: number
 
   constructor(state: QueryState, dialect: StrataDialect, options: { root?: string; prefix?: string; outer?: QueryCompiler } = {}) {
     this.state = state
@@ -65,6 +67,7 @@ export class QueryCompiler {
     this.#outer = options.outer
     this.ctx = { annotations: state.annotations, call: state.calls }
     this.#inner = options.outer ? NO_KEYS : innerJoinKeys(state.where)
+    this.#longList = inArrayAbove(dialect) ?? Number.POSITIVE_INFINITY
   }
 
   #newAlias(): string {
@@ -292,7 +295,7 @@ export class QueryCompiler {
           return true
         case 'in': {
           const list = c.value as unknown[]
-          if (list.length > IN_ARRAY_MIN && this.ops.inArray) break
+          if (list.length > this.#longList) break
           for (const v of list) out.push(this.ops.toDriver(field, v))
           return true
         }
@@ -362,7 +365,7 @@ export class QueryCompiler {
         const list = c.value as unknown[]
         if (list.length === 0) return FALSE
         // Long lists bind one array parameter where the dialect can, to stay under the parameter limit.
-        const asArray = list.length > IN_ARRAY_MIN && this.ops.inArray ? this.ops.inArray(lhs, list.map((v) => this.ops.toDriver(field, v)), field) : undefined
+        const asArray = list.length > this.#longList ? this.ops.inArray!(lhs, list.map((v) => this.ops.toDriver(field, v)), field) : undefined
         if (asArray) return asArray as RawBuilder<boolean>
         return sql<boolean>`${lhs} in (${sql.join(list.map((v) => this.param(v, field)))})`
       }
