@@ -246,9 +246,12 @@ export function mysql(options: MysqlOptions = {}): StrataDialect {
         return new Array(count).fill(undefined)
       // LAST_INSERT_ID() is the first row's id; InnoDB gives the rest of a multi-row INSERT the next
       // ids in steps of auto_increment_increment when innodb_autoinc_lock_mode <= 1.
-      const step = BigInt(server?.autoIncrementIncrement ?? 1)
       const base = BigInt(first)
-      return Array.from({ length: count }, (_, i) => base + BigInt(i) * step)
+      if (count === 1) return [base]
+      const step = BigInt(server?.autoIncrementIncrement ?? 1)
+      const ids = new Array<bigint>(count)
+      for (let i = 0, id = base; i < count; i++, id += step) ids[i] = id
+      return ids
     },
   }
 }

@@ -180,19 +180,20 @@ function isOkPacket(
   return typeof result === 'object' && result !== null && 'insertId' in result && 'affectedRows' in result
 }
 
+/** A count or id of an OK packet as a bigint (mysql2 gives a number, or a string beyond 2^53). */
+function bigintOf(value: unknown): bigint | undefined {
+  return value === undefined || value === null ? undefined : BigInt(value as number | string | bigint)
+}
+
 /** A mysql2 result as Kysely's `MysqlConnection.executeQuery` gives it (counts and ids as bigints); rows asked as arrays say so. */
 function queryResult(result: unknown, arrays = false): QueryResult<unknown> | ArrayRowsResult {
   if (isOkPacket(result)) {
     const { insertId, affectedRows, changedRows } = result
     return {
-      insertId:
-        insertId !== undefined && insertId !== null && String(insertId) !== '0'
-          ? BigInt(insertId as number)
-          : undefined,
-      numAffectedRows:
-        affectedRows !== undefined && affectedRows !== null ? BigInt(affectedRows as number) : undefined,
-      numChangedRows:
-        changedRows !== undefined && changedRows !== null ? BigInt(changedRows as number) : undefined,
+      // No generated key: 0 (compared as it comes, not through String(), once per write).
+      insertId: insertId === 0 || insertId === '0' || insertId === 0n ? undefined : bigintOf(insertId),
+      numAffectedRows: bigintOf(affectedRows),
+      numChangedRows: bigintOf(changedRows),
       rows: [],
     }
   }
