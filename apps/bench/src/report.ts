@@ -15,6 +15,8 @@ export interface RunResults {
   readonly seed: SeedSize
   readonly rounds: number
   readonly measureMs: number
+  /** The warm-up per operation: at least `ms`, then until `iterations` have run or `capMs` has passed (absent in older results). */
+  readonly warmup?: { readonly ms: number; readonly iterations: number; readonly capMs: number }
   readonly contenders: readonly ContenderName[]
   readonly dbs: readonly DbKind[]
   /** Each process's result, by database and contender (one per round). */
@@ -225,7 +227,7 @@ export function writeReport(app: string, results: RunResults, summary: Summary):
   const section = [
     START,
     '',
-    `Run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${results.rounds} rounds, ${results.measureMs} ms timed per operation after a warm-up, ` +
+    `Run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${results.rounds} rounds, ${results.measureMs} ms timed per operation after a warm-up${warmupText(results.warmup)}, ` +
       `seed of ${s.authors.toLocaleString('en-US')} authors, ${s.posts.toLocaleString('en-US')} posts, ${s.comments.toLocaleString('en-US')} comments, ` +
       `${s.tags} tags and ${s.links.toLocaleString('en-US')} post-tag links; 1-minute load average ${results.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end.`,
     'Each cell: median ops/s over the rounds, ± half their range, and in bold the ratio to the raw driver (higher is faster).',
@@ -244,4 +246,12 @@ export function writeReport(app: string, results: RunResults, summary: Summary):
   const end = readme.indexOf(END)
   const next = at >= 0 && end > at ? `${readme.slice(0, at)}${section}${readme.slice(end + END.length)}` : `${readme.trimEnd()}\n\n${section}\n`
   writeFileSync(readmePath, next)
+}
+
+/** How long each operation was warmed up, as the README says it. */
+function warmupText(w: RunResults['warmup']): string {
+  if (w === undefined) return ''
+  return w.iterations > 0
+    ? ` (${w.ms} ms, then until ${w.iterations.toLocaleString('en-US')} iterations have run, at most ${w.capMs.toLocaleString('en-US')} ms in all)`
+    : ` of ${w.ms} ms`
 }

@@ -30,6 +30,8 @@ interface Options {
   contenders: ContenderName[]
   only: Operation[]
   warmupMs: number
+  warmupIterations: number
+  warmupCapMs: number
   measureMs: number
   readme: boolean
   memory: boolean
@@ -62,6 +64,8 @@ function parseArgs(argv: readonly string[]): Options {
     contenders: list('--contenders', CONTENDERS),
     only: value('--ops') ? list('--ops', OPERATIONS) : [],
     warmupMs: number('--warmup', smoke ? 5 : 300),
+    warmupIterations: number('--warmup-iterations', smoke ? 0 : 2000),
+    warmupCapMs: number('--warmup-cap', smoke ? 0 : 2000),
     measureMs: number('--time', smoke ? 20 : 1000),
     readme: !smoke && !argv.includes('--no-readme'),
     memory: !argv.includes('--no-memory'),
@@ -101,6 +105,8 @@ async function runDatabase(options: Options, target: Target, results: RunResults
         contender,
         target,
         warmupMs: options.warmupMs,
+        warmupIterations: options.warmupIterations,
+        warmupCapMs: options.warmupCapMs,
         measureMs: options.measureMs,
         minIterations: options.smoke ? 2 : 5,
         only: options.only,
@@ -134,7 +140,8 @@ async function main(): Promise<void> {
   const startedAt = new Date()
   const load = [loadavg()[0]!]
   if (options.contenders.includes('prisma')) generatePrismaClients(APP)
-  const results: RunResults = { startedAt: startedAt.toISOString(), seed, rounds: options.rounds, measureMs: options.measureMs, contenders: options.contenders, dbs: options.dbs, runs: {}, load: [] }
+  const warmup = { ms: options.warmupMs, iterations: options.warmupIterations, capMs: options.warmupCapMs }
+  const results: RunResults = { startedAt: startedAt.toISOString(), seed, rounds: options.rounds, measureMs: options.measureMs, warmup, contenders: options.contenders, dbs: options.dbs, runs: {}, load: [] }
   const run = async (db: DbKind) => {
     const target = targetFor(db, name, seed, dataDir)
     const t0 = performance.now()

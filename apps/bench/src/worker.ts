@@ -14,6 +14,13 @@ export interface WorkerJob {
   /** Milliseconds of warm-up and of measurement per operation. */
   readonly warmupMs: number
   readonly measureMs: number
+  /**
+   * After `warmupMs`, the warm-up goes on until this many iterations have run (the JIT compiles
+   * a library's code after some thousands of calls, a raw driver's sooner), at most
+   * `warmupCapMs` in all. Default 0: `warmupMs` only.
+   */
+  readonly warmupIterations?: number
+  readonly warmupCapMs?: number
   /** The fewest timed iterations per operation, however long they take. */
   readonly minIterations: number
   /** Only these operations (all when empty). */
@@ -155,9 +162,15 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
 async function time(c: Contender, op: Operation, job: WorkerJob): Promise<{ opsPerSecond: number; iterations: number }> {
   let i = 1000
   gc()
-  const warmEnd = performance.now() + job.warmupMs
-  do await runOp(c, op, i++, job.target)
-  while (performance.now() < warmEnd)
+  const warmStart = performance.now()
+  const warmEnd = warmStart + job.warmupMs
+  const warmCap = warmStart + Math.max(job.warmupMs, job.warmupCapMs ?? 0)
+  const warmIterations = 1000 + (job.warmupIterations ?? 0)
+  let now: number
+  do {
+    await runOp(c, op, i++, job.target)
+    now = performance.now()
+  } while (now < warmEnd || (i < warmIterations && now < warmCap))
   gc()
   const start = performance.now()
   const end = start + job.measureMs
