@@ -302,6 +302,54 @@ export function querySetSuite(ctx: ConformanceContext): void {
       ])
     })
 
+    it('distinct() sorted by columns it does not select selects them too (Django), on every database', async () => {
+      const { alice, bob, p1 } = await ctx.seed()
+      // A second 'First Post' on p1's date (the same title and date: one row), a second 'Django tips' on another date.
+      const p5 = await Post.objects.create({ title: 'First Post', content: 'again', author: alice })
+      await ctx.setDate(p5, p1.pubDate.toISOString())
+      const p6 = await Post.objects.create({ title: 'Django tips', content: 'older', author: bob, rating: '1.00' })
+      await ctx.setDate(p6, '2021-01-01T00:00:00.000Z')
+      // Post is ordered by -pubDate: the rows are distinct over (title, pubDate), and only the title comes back.
+      const titles = Post.objects.distinct().valuesList('title', { flat: true })
+      const expected = ['Anonymous', 'Django tips', 'First Post', 'École du Web', 'Django tips']
+      expect(await titles).toEqual(expected)
+      expect(await Post.objects.distinct().valuesList('title')).toEqual(expected.map((t) => [t]))
+      expect(await Post.objects.distinct().valuesList('title', { named: true })).toEqual(expected.map((title) => ({ title })))
+      expect(await Post.objects.distinct().values('title')).toEqual(expected.map((title) => ({ title })))
+      expect(await titles.reverse()).toEqual([...expected].reverse())
+      expect(await titles.slice(0, 2)).toEqual(['Anonymous', 'Django tips'])
+      expect(await titles.slice(3)).toEqual(['École du Web', 'Django tips'])
+      expect(await titles.slice(1, 3)).toEqual(['Django tips', 'First Post'])
+      expect(await titles.first()).toBe('Anonymous')
+      // Unevaluated, count() drops the ordering of an unsliced query (Django), so it counts distinct titles;
+      // the evaluated QuerySet counts its rows.
+      expect(await titles.all().count()).toBe(4)
+      expect(await titles.count()).toBe(5)
+      expect(await titles.all().exists()).toBe(true)
+      const streamed: string[] = []
+      for await (const t of titles.iterator({ chunkSize: 2 })) streamed.push(t)
+      expect(streamed).toEqual(expected)
+      // values() of one column, sorted by others: distinct over (author, title, author).
+      const authors = await Post.objects.exclude({ title: 'École du Web' }).distinct().values('author').orderBy('title', 'author')
+      expect(authors).toEqual([{ author: null }, { author: alice.id }, { author: bob.id }, { author: alice.id }])
+      // Sorted by an expression with a parameter, which PostgreSQL must find in the select list.
+      expect(await Post.objects.exclude({ title: 'École du Web' }).distinct().orderBy(F('rating').mul(-1), 'title').valuesList('title', { flat: true })).toEqual([
+        'First Post',
+        'Django tips',
+        'Django tips',
+        'Anonymous',
+        'First Post',
+      ])
+      expect(sorted(await Post.objects.orderBy('?').distinct().valuesList('title', { flat: true }))).toEqual(sorted(['Anonymous', 'Django tips', 'First Post', 'École du Web', 'Django tips', 'First Post']))
+      // Instances, sorted through a join: one row per post, no extra attribute.
+      const posts = await Post.objects.filter({ tags__name__in: ['web', 'django'] }).distinct().orderBy('author__name')
+      expect(posts.map((p) => p.title)).toEqual(['Django tips', 'École du Web'])
+      expect(Object.keys(posts[0]!.toJSON()).sort()).toEqual(Object.keys(p1.toJSON()).sort())
+      expect(await Post.objects.filter({ tags__name__in: ['web', 'django'] }).distinct().orderBy('author__name').count()).toBe(2)
+      // As a subquery the ordering is dropped (Django), so the subquery selects one column.
+      expect((await Author.objects.filter({ id__in: Post.objects.distinct().values('author') }).orderBy('name')).map((a) => a.name)).toEqual(['Alice', 'Bob'])
+    })
+
     it('nulls first / last in ordering', async () => {
       await ctx.seed()
       expect(

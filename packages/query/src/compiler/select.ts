@@ -24,6 +24,7 @@ import { type DialectOperations, type Fragment, inArrayAbove, type StrataDialect
 import { innerJoinKeys, NO_KEYS } from './inner-joins.js'
 import { applySteps, customLookupSql, isJsonCondition, jsonCondition, likeEscape, sortExpressions } from './lookups.js'
 import { collectParameters } from './parameters.js'
+import { distinctOrder } from './distinct-order.js'
 
 /** One selected output column and how to convert it back. */
 export interface OutputColumn {
@@ -385,7 +386,10 @@ export class QueryCompiler {
       : [sql.ref(`${this.root}.${s.meta.pk.column}`)]
     if (s.values && s.values.length !== 1 && s.result !== 'instances')
       throw new NotSupportedError(`A subquery must select exactly one column; ${s.meta.name} selects ${s.values.length}`)
-    return this.select(cols.map((c, i) => sql`${c} as ${sql.id(`v${i}`)}`), { forSubquery: true })
+    // As Django, an unsliced subquery is not sorted: its order would change nothing (and under
+    // DISTINCT would add the sort columns to what it selects).
+    const noOrder = s.limit === null && s.offset === 0 && !s.distinctOn?.length && !s.forUpdate
+    return this.select(cols.map((c, i) => sql`${c} as ${sql.id(`v${i}`)}`), { forSubquery: true, noOrder })
   }
 
   /** Builds the full SELECT around `columns`, with WHERE, GROUP BY, HAVING, ORDER BY and limits. */
@@ -398,7 +402,9 @@ export class QueryCompiler {
     const { where, having } = this.#splitWhere()
     const whereSql = where ? this.where(where, false) : null
     const havingSql = having ? this.where(having, false) : null
-    const order = options.noOrder ? [] : this.orderBy()
+    let order: Fragment[] = []
+    // SELECT DISTINCT sorted by what it does not select selects that too (Django's extra select).
+    if (!options.noOrder) ({ columns, order } = s.distinct && !s.distinctOn?.length ? distinctOrder(this, columns) : { columns, order: this.orderBy() })
     const groupBy = options.groupBy === undefined ? this.groupBy(columns) : options.groupBy
     const parts: Fragment[] = [sql`select ${this.#distinct()}${sql.join(columns)} from ${this.from()}`]
     if (whereSql) parts.push(sql`where ${whereSql}`)
@@ -503,6 +509,16 @@ export class QueryCompiler {
 
   /** The ORDER BY terms (default ordering, reversal, nulls). */
   orderBy(): Fragment[] {
+    return this.sortKeys().map((k) => this.sortTerm(k.expr, k))
+  }
+
+  /** One ORDER BY term: `expr` sorted as `key` says (a random key is `expr` itself). */
+  sortTerm(expr: Fragment, key: SortKey): Fragment {
+    return key.random ? expr : this.ops.orderTerm(expr, key.descending, key.nulls)
+  }
+
+  /** What the rows are sorted by, before directions are written: the ordering given, or the model's (reversed by `reverse()`). */
+  sortKeys(): SortKey[] {
     const s = this.state
     let terms: { expr: ResolvedExpr | 'random'; descending: boolean; nulls: { nullsFirst?: boolean; nullsLast?: boolean } }[]
     if (s.order) terms = [...s.order]
@@ -510,13 +526,22 @@ export class QueryCompiler {
     else {
       terms = s.meta.ordering.map((name) => ({ ...resolveOrderName(s.meta, name, this.ctx), nulls: {} }))
     }
-    return terms.flatMap((t) => {
-      if (t.expr === 'random') return [this.ops.random()]
-      const desc = s.reversed ? !t.descending : t.descending
+    return terms.flatMap((t): SortKey[] => {
+      if (t.expr === 'random') return [{ expr: this.ops.random(), random: true, descending: false, nulls: {} }]
+      const descending = s.reversed ? !t.descending : t.descending
       const nulls = s.reversed ? { nullsFirst: t.nulls.nullsLast, nullsLast: t.nulls.nullsFirst } : t.nulls
-      return sortExpressions(this, t.expr).map((e) => this.ops.orderTerm(e, desc, nulls))
+      return sortExpressions(this, t.expr).map((expr) => ({ expr, random: false, descending, nulls }))
     })
   }
+}
+
+/** One sort key of a query: the expression, and how it sorts. */
+export interface SortKey {
+  readonly expr: Fragment
+  /** `orderBy('?')`: the dialect's random(), which takes no direction. */
+  readonly random: boolean
+  readonly descending: boolean
+  readonly nulls: { readonly nullsFirst?: boolean; readonly nullsLast?: boolean }
 }
 
 /** Whether a COUNT argument is a non-null column of the base table, so that it counts every row. */
