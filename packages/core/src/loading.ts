@@ -3,7 +3,7 @@ import { FieldError, NotSupportedError, TypeMismatchError } from './errors.js'
 import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
-import { cacheRelation, classFor, type ModelBase, STATE } from './model.js'
+import { cacheAbsentRelation, cacheRelation, classFor, isAbsentRelation, type ModelBase, STATE } from './model.js'
 import { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
 import { QuerySet } from './queryset.js'
 import type { Condition, Hop, PrefetchSpec, QueryState, ResolvedPath, WhereNode } from './state.js'
@@ -190,7 +190,7 @@ function isLoaded(obj: object, rel: Relation, toAttr: string | undefined): boole
   if (rel.kind !== 'forward') return true
   const cached = st.cache.get(rel.name) as { pk: unknown } | null
   const key = attr(obj, rel.field.attname)
-  return cached === null ? key === null || key === undefined : cached.pk === key
+  return cached === null ? key === null || key === undefined || isAbsentRelation(obj as ModelBase, rel.name, key) : cached.pk === key
 }
 
 /** The related objects `obj` already holds for `rel`. */
@@ -274,7 +274,9 @@ async function fetchLevel(objs: readonly object[], rel: Relation, queryset: Quer
     for (const o of objs) {
       const key = attr(o, fk.attname)
       const value = key === null || key === undefined ? null : (byKey.get(keyOf(key)) ?? null)
-      store(o, value)
+      // A key whose row the queryset left out is loaded as missing, not left unloaded (Django caches None).
+      if (value === null && !toAttr && key !== null && key !== undefined) cacheAbsentRelation(o as ModelBase, rel.name, key)
+      else store(o, value)
       if (value && accessor) cacheRelation(value as ModelBase, accessor, o)
     }
     return rows

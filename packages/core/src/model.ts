@@ -429,6 +429,26 @@ export function cacheRelation(instance: ModelBase, name: string, value: unknown)
   st.cache.set(name, value)
 }
 
+/**
+ * Foreign keys loaded as missing although their key is set (a `Prefetch()` queryset that left the
+ * row out), by instance: the key each was loaded for. Rare, so kept apart from the instance state.
+ */
+const absent = new WeakMap<ModelBase, Map<string, unknown>>()
+
+/** Caches forward relation `name` of `instance` as loaded and missing for its key `key` (Django caches None). */
+export function cacheAbsentRelation(instance: ModelBase, name: string, key: unknown): void {
+  cacheRelation(instance, name, null)
+  let names = absent.get(instance)
+  if (names === undefined) absent.set(instance, (names = new Map()))
+  names.set(name, key)
+}
+
+/** Whether forward relation `name` of `instance` was loaded as missing for key `key` (`cacheAbsentRelation`). */
+export function isAbsentRelation(instance: ModelBase, name: string, key: unknown): boolean {
+  const names = absent.get(instance)
+  return names?.has(name) === true && names.get(name) === key
+}
+
 /** Records a user subclass as the class instances are made from. */
 function adoptClass(cls: ModelClassLike): void {
   const meta = cls.meta
@@ -477,6 +497,11 @@ function defineRelationAccessors(cls: typeof ModelBase, meta: ModelMeta): void {
         if (cache?.has(name)) {
           const v = cache.get(name) as ModelBase | null
           if (v === null ? key === null || key === undefined : v.pk === key) return v
+          // Loaded, and the row was not there (Django: None, or RelatedObjectDoesNotExist for a non-null key).
+          if (v === null && isAbsentRelation(this, name, key)) {
+            if (field.nullable) return null
+            throw new field.target.DoesNotExist(`${meta.name} has no ${name}.`, { model: field.target.name, field: name })
+          }
         }
         if (key === null || key === undefined) return null
         throw new RelationNotLoaded(
@@ -485,6 +510,7 @@ function defineRelationAccessors(cls: typeof ModelBase, meta: ModelMeta): void {
         )
       },
       set(this: ModelBase & Record<string, unknown>, value: unknown) {
+        absent.get(this)?.delete(name)
         if (value === null || value === undefined) {
           this[attname] = null
           cacheRelation(this, name, null)

@@ -1,4 +1,4 @@
-import { FieldError, NotSupportedError, Prefetch, prefetchedRows, prefetchRelatedObjects, TypeMismatchError } from '@strata/core'
+import { FieldError, NotSupportedError, Prefetch, prefetchedRows, prefetchRelatedObjects, RelationNotLoaded, TypeMismatchError } from '@strata/core'
 import { describe, expect, it } from 'vitest'
 import { type ConformanceContext, sorted } from '../context.js'
 import { Biography } from '../loading-models.js'
@@ -103,6 +103,40 @@ export function prefetchSuite(ctx: ConformanceContext): void {
       })
       expect(sent).toHaveLength(3)
       expect(rows<Post>(authors[0]!, 'posts').flatMap((p) => names(rows<Tag>(p, 'tags'))).sort()).toEqual(['django', 'ts', 'web'])
+    })
+
+    it('a forward key whose row the Prefetch queryset leaves out is loaded as missing: null, or DoesNotExist for a non-null key (Django)', async () => {
+      await ctx.seed()
+      const firstOnly = () => Prefetch('post', { queryset: Post.objects.filter({ title: 'First Post' }) })
+      let comments: Comment[] = []
+      expect(await ctx.queries(async () => (comments = await Comment.objects.prefetchRelated(firstOnly()).orderBy('pubDate')))).toHaveLength(2)
+      // By date: Bravo (École du Web), Great post! and Thanks (First Post), Nice tips (Django tips).
+      const sent = await ctx.queries(() => {
+        expect(comments[1]!.post.title).toBe('First Post')
+        expect(comments[1]!.post).toBe(comments[2]!.post)
+        expect(() => comments[0]!.post).toThrow(Post.DoesNotExist)
+        expect(() => comments[3]!.post).toThrow(/^Comment has no post\.$/)
+      })
+      expect(sent).toEqual([])
+      // Loaded: prefetching it again sends nothing; load() fetches it again.
+      expect(await ctx.queries(() => prefetchRelatedObjects(comments, 'post'))).toEqual([])
+      expect((await comments[0]!.load('post')).title).toBe('École du Web')
+      expect(comments[0]!.post.title).toBe('École du Web')
+      // Another key is not loaded; assigning the relation loads it.
+      comments[3]!.postId = comments[1]!.postId
+      expect(() => comments[3]!.post).toThrow(RelationNotLoaded)
+      comments[3]!.post = comments[1]!.post
+      expect(comments[3]!.post.title).toBe('First Post')
+      // A nullable key reads null.
+      const posts = await Post.objects.prefetchRelated(Prefetch('author', { queryset: Author.objects.filter({ name: 'Bob' }) })).orderBy('pubDate')
+      expect(posts.map((p) => p.author?.name ?? null)).toEqual(['Bob', null, null, null])
+      // toAttr holds null; a deeper level skips the missing rows.
+      const toAttr = await Comment.objects.prefetchRelated(Prefetch('post', { queryset: Post.objects.filter({ title: 'nope' }), toAttr: 'thePost' }))
+      expect(toAttr.map((c) => (c as unknown as { thePost: unknown }).thePost)).toEqual([null, null, null, null])
+      let deep: Comment[] = []
+      expect(await ctx.queries(async () => (deep = await Comment.objects.prefetchRelated(firstOnly(), 'post__author').orderBy('pubDate')))).toHaveLength(3)
+      expect(deep[1]!.post.author!.name).toBe('Alice')
+      expect(() => deep[0]!.post).toThrow(Post.DoesNotExist)
     })
 
     it('1,000 parents with 10 children each take 2 queries', async () => {
