@@ -1,6 +1,7 @@
 import { customLookup, type Field, type ModelMeta, pathOutputField, type QueryState, type ResolveContext, registryVersion, type WhereNode } from '@strata/core'
-import { type CompiledQuery, type QueryId, RawNode } from 'kysely'
-import { isJsonCondition } from './compiler/lookups.js'
+import { type CompiledQuery, type QueryId, RawNode, sql } from 'kysely'
+import { isJsonCondition, likeEscape } from './compiler/lookups.js'
+import { collectParameters } from './compiler/parameters.js'
 import { QueryCompiler } from './compiler/select.js'
 import { comparableState, sameShape, shapeKey } from './compiler/shape.js'
 import { type DialectOperations, inArrayAbove, type StrataDialect } from './dialect.js'
@@ -151,14 +152,17 @@ export class PlanCache<E> {
       return compile()
     }
     const plan = slot === undefined ? undefined : slot.plan!
-    // A plan knows the fields its conditions convert with: their values are read without a compiler.
-    let conditions = plan?.leaves ? readParams(state.where, plan.leaves, this.#dialect.ops, this.#longList) : undefined
+    // A plan knows the fields its conditions convert with: their values are read without a compiler
+    // (as they are on a miss, so that a dialect's own forms, such as an equality binding its value
+    // twice, are read the same way when the plan is made and when it is used).
+    const leaves = plan === undefined ? plainLeaves(state) : plan.leaves
+    let conditions = leaves ? readParams(state.where, leaves, this.#dialect.ops, this.#longList) : undefined
     if (conditions === undefined) conditions = new QueryCompiler(state, this.#dialect).conditionParams()
     const params = conditions && lead ? [...lead.params, ...conditions] : conditions
     if (plan === undefined) {
       this.stats.misses++
       const fresh = compile()
-      const made = params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params, state) : null
+      const made = params && sameParameters(params, fresh.compiled.parameters) ? this.#plan(fresh, params, leaves) : null
       this.#remember(key, made, made && comparableState(state) ? state : null, lead?.key)
       return fresh
     }
@@ -223,7 +227,7 @@ export class PlanCache<E> {
     this.#recent = new WeakMap()
   }
 
-  #plan(fresh: Compiled<E>, params: readonly unknown[], state: QueryState): Plan<E> {
+  #plan(fresh: Compiled<E>, params: readonly unknown[], leaves: Plan<E>['leaves']): Plan<E> {
     const sql = fresh.compiled.sql
     return {
       sql,
@@ -234,7 +238,7 @@ export class PlanCache<E> {
       extra: fresh.extra,
       first: params,
       verified: false,
-      leaves: plainLeaves(state, this.#dialect.ops),
+      leaves,
     }
   }
 
@@ -251,16 +255,24 @@ export class PlanCache<E> {
   }
 }
 
-/** Lookups whose values are bound as they are: one parameter each (none for `isnull`). */
-const PLAIN_LOOKUPS: ReadonlySet<string> = new Set(['exact', 'gt', 'gte', 'lt', 'lte', 'isnull', 'range', 'in'])
+/** The lookups a dialect renders with `textLookup`, whose parameter is the (LIKE-escaped) pattern. */
+const TEXT_LOOKUPS: readonly string[] = ['iexact', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'regex', 'iregex']
+
+/** A column reference standing for a condition's left side when only its parameters are read. */
+const LHS = sql.id('c')
+const TEXT_LOOKUP_SET: ReadonlySet<string> = new Set(TEXT_LOOKUPS)
+
+/** Lookups whose parameters are read without a compiler: the values as they are, or a text lookup's pattern. */
+const PLAIN_LOOKUPS: ReadonlySet<string> = new Set(['exact', 'gt', 'gte', 'lt', 'lte', 'isnull', 'range', 'in', ...TEXT_LOOKUPS])
 
 /**
  * The fields the WHERE conditions of `state` convert their values with, in order, when each one
  * binds its values as `QueryCompiler.conditionParams()` does without rendering (a comparison, a
- * range, an IN list (one parameter per value, or one array above the dialect's `inArrayAbove`), isnull on a path without JSON keys, annotations, expressions, custom
+ * range, an IN list (one parameter per value, or one array above the dialect's `inArrayAbove`), a
+ * text lookup's pattern, isnull on a path without JSON keys, annotations, expressions, custom
  * lookups, aggregates or an EXISTS under a NOT); null otherwise. The same for every state of a shape.
  */
-function plainLeaves(state: QueryState, ops: DialectOperations): (Field | undefined)[] | null {
+function plainLeaves(state: QueryState): (Field | undefined)[] | null {
   const out: (Field | undefined)[] = []
   if (state.where === null) return out
   const ctx: ResolveContext = { annotations: state.annotations, call: state.calls }
@@ -312,8 +324,18 @@ function readNode(node: WhereNode, leaves: readonly (Field | undefined)[], ops: 
       for (const v of node.value as unknown[]) out.push(ops.toDriver(field, v))
       break
     }
+    case 'exact':
+      // A dialect's own equality (MySQL compares text twice, as bytes too) may bind the value more than once.
+      if (ops.exact !== undefined) {
+        if (!collectParameters(ops.exact(LHS, sql.val(ops.toDriver(field, node.value)), field).toOperationNode(), out)) return -1
+      } else out.push(ops.toDriver(field, node.value))
+      break
     default:
-      out.push(ops.toDriver(field, node.value))
+      if (TEXT_LOOKUP_SET.has(node.lookup)) {
+        // The pattern as the compiler renders it (compiler/select.ts `#lookup`): escaped for LIKE, then the dialect's own form.
+        const value = node.lookup === 'regex' || node.lookup === 'iregex' ? (node.value as string) : likeEscape(node.value as string)
+        if (!collectParameters(ops.textLookup(node.lookup, LHS, value, field).toOperationNode(), out)) return -1
+      } else out.push(ops.toDriver(field, node.value))
   }
   return i + 1
 }

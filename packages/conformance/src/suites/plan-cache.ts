@@ -31,6 +31,22 @@ export function planCacheSuite(ctx: ConformanceContext): void {
       expect(titles(await search('Post'))).toEqual(['First Post'])
     })
 
+    it('equality on text and text lookups across a relation are cache hits from the third call, with the right rows', async () => {
+      await ctx.seed()
+      const byTitle = async (title: string) => titles(await Post.objects.filter({ title }))
+      const byAuthor = async (prefix: string) => titles(await Post.objects.filter({ author__name__istartswith: prefix }).orderBy('title'))
+      for (const [run, first, second, third] of [
+        [byTitle, ['First Post', ['First Post']], ['Django tips', ['Django tips']], ['first post', []]],
+        [byAuthor, ['a', ['Django tips', 'First Post']], ['nobody', []], ['BO', ['École du Web']]],
+      ] as const) {
+        expect(await run(first[0])).toEqual(first[1])
+        expect(await run(second[0])).toEqual(second[1])
+        const before = stats().hits
+        expect(await run(third[0])).toEqual(third[1])
+        expect(stats().hits).toBe(before + 1)
+      }
+    })
+
     it('get() by primary key is cached and returns each row, or DoesNotExist', async () => {
       const { p1, p2, p3 } = await ctx.seed()
       for (const p of [p1, p2, p3, p1]) expect((await Post.objects.get({ id: p.id })).title).toBe(p.title)
