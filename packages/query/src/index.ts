@@ -41,4 +41,5 @@ export {
   setOnCommitErrorHandler,
 } from './transaction.js'
 export { blockKysely } from './guard.js'
+export type { BlockSession } from './block.js'
 export { sql } from 'kysely'
