@@ -166,6 +166,7 @@ export type {
   DeferredLoading,
   Hop,
   JsonPathStep,
+  PartitionSlice,
   PrefetchSpec,
   RelatedSelection,
   OrderTerm,

@@ -1,12 +1,12 @@
 import { getEngine } from './engine.js'
-import { FieldError, NotSupportedError, TypeMismatchError } from './errors.js'
+import { FieldError, TypeMismatchError } from './errors.js'
 import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import { cacheAbsentRelation, cacheRelation, classFor, isAbsentRelation, type ModelBase, STATE } from './model.js'
 import { clearPrefetchedRows, prefetchedRows, setPrefetchedRows } from './prefetch-cache.js'
 import { QuerySet } from './queryset.js'
-import type { Condition, Hop, PrefetchSpec, QueryState, ResolvedPath, WhereNode } from './state.js'
+import type { Condition, Hop, PartitionSlice, PrefetchSpec, QueryState, ResolvedExpr, ResolvedPath, WhereNode } from './state.js'
 
 export { clearPrefetchedRows, prefetchedRows, setPrefetchedRows }
 
@@ -38,8 +38,6 @@ export class PrefetchLookup implements PrefetchSpec {
       if (typeof queryset !== 'object' || queryset === null || queryset.isQuerySet !== true)
         throw new TypeMismatchError(`Prefetch('${path}') queryset must be a QuerySet, got ${describe(queryset)}`)
       if (queryset.state.values) throw new TypeMismatchError('Prefetch querysets cannot use values() or valuesList().', { model: queryset.state.meta.name })
-      if (queryset.state.limit !== null || queryset.state.offset > 0)
-        throw new NotSupportedError(`Prefetch('${path}'): a sliced queryset is not supported (the slice would apply to all parents together)`, { model: queryset.state.meta.name })
       this.queryset = queryset.state
     }
     if (toAttr !== undefined) {
@@ -154,6 +152,9 @@ export function addPrefetch(meta: ModelMeta, existing: readonly PrefetchSpec[], 
       }
       if (check && last && spec.queryset && spec.queryset.meta !== next)
         throw new TypeMismatchError(`Prefetch('${spec.path}') queryset is a ${spec.queryset.meta.name} QuerySet; it must be a ${next.name} QuerySet`, { model: current.name })
+      // A slice is taken per parent of a multi-valued relation; a single-valued one filters the queryset by key (Django's TypeError).
+      if (check && last && spec.queryset && isSliced(spec.queryset) && typeof rel === 'object' && rel.single)
+        throw new TypeMismatchError(`Prefetch('${spec.path}'): Cannot filter a query once a slice has been taken (only a multi-valued relation takes a slice per parent).`, { model: next.name })
       reached.set(last && spec.toAttr ? `${prefix}${spec.toAttr}` : here, next)
       current = next
       prefix = `${here}__`
@@ -230,6 +231,16 @@ async function inBatches(base: QuerySet<unknown>, keys: readonly unknown[], make
   return rows
 }
 
+/** Whether a queryset is sliced (`qs.slice(...)`). */
+function isSliced(s: QueryState): boolean {
+  return s.limit !== null || s.offset > 0
+}
+
+/** `qs` with `slice` taken per value of `by` (a parent's key) instead of over all its rows. */
+function slicedPer(qs: QuerySet<unknown>, by: ResolvedExpr, slice: Omit<PartitionSlice, 'by'>): QuerySet<unknown> {
+  return new QuerySet<unknown>({ ...qs.state, partitionSlice: { by, offset: slice.offset, limit: slice.limit } })
+}
+
 /** The rows of a many-to-many relation for parents with keys `batch`, each carrying the parent's key under `KEY`. */
 function throughJoin(base: QuerySet<unknown>, rel: Relation, batch: readonly unknown[]): QuerySet<unknown> {
   const s = base.state
@@ -246,6 +257,9 @@ function throughJoin(base: QuerySet<unknown>, rel: Relation, batch: readonly unk
 
 /** Loads `rel` for `objs` (none of which holds it yet) and stores it on them; returns the related objects. */
 async function fetchLevel(objs: readonly object[], rel: Relation, queryset: QueryState | undefined, toAttr: string | undefined, using: string | undefined): Promise<object[]> {
+  // A sliced queryset is sliced per parent (Django 4.2): its rows numbered by parent key in its ordering.
+  const slice = queryset && isSliced(queryset) ? { offset: queryset.offset, limit: queryset.limit } : undefined
+  if (slice) queryset = { ...queryset!, offset: 0, limit: null }
   let base = queryset ? new QuerySet<unknown>(queryset) : ((classFor(rel.to) as unknown as { objects: { getQueryset(): QuerySet<unknown> } }).objects.getQueryset())
   if (base.state.using === undefined) base = base.using(using)
   const store = (obj: object, value: unknown) => {
@@ -290,14 +304,21 @@ async function fetchLevel(objs: readonly object[], rel: Relation, queryset: Quer
   }
   let rows: object[]
   if (rel.kind === 'm2m' || rel.kind === 'm2mReverse') {
-    rows = await inBatches(base, keys, (b) => throughJoin(base, rel, b))
+    rows = await inBatches(base, keys, (b) => {
+      const qs = throughJoin(base, rel, b)
+      return slice ? slicedPer(qs, qs.state.annotations.get(KEY)!, slice) : qs
+    })
     for (const r of rows) {
       add(attr(r, KEY), r)
       delete (r as Record<string, unknown>)[KEY]
     }
   } else {
     const fk = rel.field as ForeignKey<unknown, boolean, boolean, 'foreignKey' | 'oneToOne'>
-    rows = await inBatches(base, keys, (b) => base.filter({ [`${fk.attname}__in`]: b } as never))
+    const by: ResolvedExpr = { type: 'col', path: { hops: [], field: fk, transforms: [], call: 0 } }
+    rows = await inBatches(base, keys, (b) => {
+      const qs = base.filter({ [`${fk.attname}__in`]: b } as never)
+      return slice ? slicedPer(qs, by, slice) : qs
+    })
     for (const r of rows) add(attr(r, fk.attname), r)
   }
   for (const o of objs) {

@@ -149,6 +149,20 @@ export interface QueryState {
   readonly prefetch?: readonly PrefetchSpec[]
   /** `selectForUpdate(...)`: lock the rows read (inside a transaction); null or absent: no locks. */
   readonly forUpdate?: ForUpdate | null
+  /**
+   * A slice taken per value of an expression rather than over all the rows (a sliced `Prefetch()`
+   * queryset, taken per parent): the rows are numbered in the ordering within each value, and kept
+   * from `offset` (exclusive) to `offset + limit`. Absent: none (`offset`/`limit` apply to all).
+   */
+  readonly partitionSlice?: PartitionSlice
+}
+
+/** `QueryState.partitionSlice`: the expression the rows are numbered by, and the slice kept of each. */
+export interface PartitionSlice {
+  readonly by: ResolvedExpr
+  readonly offset: number
+  /** null: every row from `offset` on. */
+  readonly limit: number | null
 }
 
 /** A relation `selectRelated()` follows with a JOIN, and the relations it follows from there. */

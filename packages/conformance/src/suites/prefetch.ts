@@ -1,4 +1,4 @@
-import { FieldError, NotSupportedError, Prefetch, prefetchedRows, prefetchRelatedObjects, RelationNotLoaded, TypeMismatchError } from '@strata/core'
+import { F, FieldError, Prefetch, prefetchedRows, prefetchRelatedObjects, type QuerySet, RelationNotLoaded, TypeMismatchError } from '@strata/core'
 import { describe, expect, it } from 'vitest'
 import { type ConformanceContext, sorted } from '../context.js'
 import { Biography } from '../loading-models.js'
@@ -139,6 +139,48 @@ export function prefetchSuite(ctx: ConformanceContext): void {
       expect(() => deep[0]!.post).toThrow(Post.DoesNotExist)
     })
 
+    it('a sliced Prefetch queryset is sliced per parent (Django 4.2): reverse keys and many-to-many both ways, one query per level', async () => {
+      const { alice, p1, p2 } = await ctx.seed()
+      await ctx.setDate(await Comment.objects.create({ post: p1, author: 'Ann', text: 'Third' }), '2023-01-18T09:00:00.000Z')
+      await ctx.setDate(await Comment.objects.create({ post: p2, author: 'Ann', text: 'More tips' }), '2023-06-03T09:00:00.000Z')
+      const perPost = async (queryset: QuerySet<Comment>) => {
+        let posts: Post[] = []
+        const sent = await ctx.queries(async () => {
+          posts = await Post.objects.prefetchRelated(Prefetch('commentSet', { queryset, toAttr: 'picked' })).orderBy('pubDate')
+        })
+        expect(sent).toHaveLength(2)
+        // Posts by date: École du Web, First Post, Django tips, Anonymous.
+        return posts.map((p) => attr<Comment[]>(p, 'picked').map((c) => c.text))
+      }
+      const latest = Comment.objects.orderBy('-pubDate')
+      expect(await perPost(latest.slice(0, 2))).toEqual([['Bravo'], ['Third', 'Thanks'], ['More tips', 'Nice tips'], []])
+      expect(await perPost(latest.slice(1, 2))).toEqual([[], ['Thanks'], ['Nice tips'], []])
+      expect(await perPost(latest.slice(1))).toEqual([[], ['Thanks', 'Great post!'], ['Nice tips'], []])
+      expect(await perPost(latest.slice(2, 2))).toEqual([[], [], [], []])
+      expect(await perPost(latest.reverse().slice(0, 2))).toEqual([['Bravo'], ['Great post!', 'Thanks'], ['Nice tips', 'More tips'], []])
+      expect(await perPost(Comment.objects.orderBy(F('pubDate').asc({ nullsLast: true })).slice(0, 1))).toEqual([['Bravo'], ['Great post!'], ['Nice tips'], []])
+      expect(await perPost(Comment.objects.filter({ author: 'Ann' }).orderBy('pubDate').slice(0, 5))).toEqual([[], ['Third'], ['More tips'], []])
+      // Without toAttr the manager answers from the sliced rows; each child knows its parent.
+      const posts = await Post.objects.prefetchRelated(Prefetch('commentSet', { queryset: latest.slice(0, 1) })).filter({ pk: p1.pk })
+      expect(texts(await manager<Comment>(posts[0]!, 'commentSet').all())).toEqual(['Third'])
+      expect(rows<Comment>(posts[0]!, 'commentSet')[0]!.post).toBe(posts[0])
+      // Many-to-many, both ways: the first tag of each post by name, the latest post of each tag.
+      let tagged: Post[] = []
+      expect(await ctx.queries(async () => (tagged = await Post.objects.prefetchRelated(Prefetch('tags', { queryset: Tag.objects.orderBy('name').slice(0, 1) })).orderBy('pubDate')))).toHaveLength(2)
+      expect(tagged.map((p) => names(rows<Tag>(p, 'tags')))).toEqual([['web'], ['ts'], ['django'], []])
+      let tags: Tag[] = []
+      expect(await ctx.queries(async () => (tags = await Tag.objects.prefetchRelated(Prefetch('posts', { queryset: Post.objects.slice(0, 1), toAttr: 'newest' })).orderBy('name')))).toHaveLength(2)
+      expect(tags.map((t) => attr<Post[]>(t, 'newest').map((p) => p.title))).toEqual([['Django tips'], ['First Post'], ['Django tips']])
+      // Nested: the newest post of each author, then its comments; one query per level.
+      let authors: Author[] = []
+      const sent = await ctx.queries(async () => {
+        authors = await Author.objects.prefetchRelated(Prefetch('posts', { queryset: Post.objects.slice(0, 1), toAttr: 'newest' }), 'newest__commentSet').orderBy('name')
+      })
+      expect(sent).toHaveLength(3)
+      expect(authors.map((a) => attr<Post[]>(a, 'newest').map((p) => `${p.title}:${rows<Comment>(p, 'commentSet').length}`))).toEqual([['Django tips:2'], ['École du Web:1'], []])
+      expect(authors[0]!.equals(alice)).toBe(true)
+    })
+
     it('1,000 parents with 10 children each take 2 queries', async () => {
       await Post.objects.bulkCreate(Array.from({ length: 1000 }, (_, i) => ({ title: `bulk ${i}`, content: '' })))
       const ids = await Post.objects.valuesList('id', { flat: true })
@@ -197,7 +239,9 @@ export function prefetchSuite(ctx: ConformanceContext): void {
         expect(() => Prefetch('commentSet', { toAttr: 'a b' })).toThrow(TypeMismatchError)
         expect(() => Post.objects.prefetchRelated(Prefetch('commentSet', { queryset: Tag.objects.all() }))).toThrow(/must be a Comment QuerySet/)
         expect(() => Prefetch('commentSet', { queryset: Comment.objects.values('text') as never })).toThrow(/cannot use values\(\)/)
-        expect(() => Prefetch('commentSet', { queryset: Comment.objects.slice(0, 2) })).toThrow(NotSupportedError)
+        expect(() => Comment.objects.prefetchRelated(Prefetch('post', { queryset: Post.objects.slice(0, 1) }))).toThrow(/Cannot filter a query once a slice has been taken/)
+        expect(() => Comment.objects.prefetchRelated(Prefetch('post', { queryset: Post.objects.slice(0, 1) }))).toThrow(TypeMismatchError)
+        expect(() => Prefetch('commentSet', { queryset: Comment.objects.slice(-2) })).toThrow(/negative indexing is not supported/)
         expect(() => Post.objects.prefetchRelated('commentSet', Prefetch('commentSet', { queryset: Comment.objects.all() }))).toThrow(/already seen with a different queryset/)
         expect(() => Post.objects.prefetchRelated(3 as never)).toThrow(TypeMismatchError)
         expect(() => Post.objects.prefetchRelated('tags', null)).toThrow(TypeMismatchError)

@@ -25,6 +25,7 @@ import { innerJoinKeys, NO_KEYS } from './inner-joins.js'
 import { applySteps, customLookupSql, isJsonCondition, jsonCondition, likeEscape, sortExpressions } from './lookups.js'
 import { collectParameters } from './parameters.js'
 import { distinctOrder } from './distinct-order.js'
+import { partitionNumber, partitionRows } from './partition-slice.js'
 
 /** One selected output column and how to convert it back. */
 export interface OutputColumn {
@@ -403,17 +404,21 @@ export class QueryCompiler {
     const whereSql = where ? this.where(where, false) : null
     const havingSql = having ? this.where(having, false) : null
     let order: Fragment[] = []
+    const slice = s.partitionSlice
+    // A slice per partition sorts inside its row number; the outer query keeps the slice (partition-slice.ts).
+    if (slice) columns = [...columns, partitionNumber(this, slice)]
     // SELECT DISTINCT sorted by what it does not select selects that too (Django's extra select).
-    if (!options.noOrder) ({ columns, order } = s.distinct && !s.distinctOn?.length ? distinctOrder(this, columns) : { columns, order: this.orderBy() })
+    else if (!options.noOrder) ({ columns, order } = s.distinct && !s.distinctOn?.length ? distinctOrder(this, columns) : { columns, order: this.orderBy() })
     const groupBy = options.groupBy === undefined ? this.groupBy(columns) : options.groupBy
     const parts: Fragment[] = [sql`select ${this.#distinct()}${sql.join(columns)} from ${this.from()}`]
     if (whereSql) parts.push(sql`where ${whereSql}`)
     if (groupBy?.length) parts.push(sql`group by ${sql.join(groupBy)}`)
     if (havingSql) parts.push(sql`having ${havingSql}`)
     if (order.length) parts.push(sql`order by ${sql.join(order)}`)
-    if (s.limit !== null || s.offset > 0) parts.push(this.ops.limitOffset(s.limit, s.offset))
+    if (!slice && (s.limit !== null || s.offset > 0)) parts.push(this.ops.limitOffset(s.limit, s.offset))
     if (lock) parts.push(this.#lockClause(lock, lockOf))
-    return sql`${sql.join(parts, sql` `)}`
+    const query = sql`${sql.join(parts, sql` `)}`
+    return slice ? partitionRows(this, query, slice, options.noOrder === true) : query
   }
 
   /**

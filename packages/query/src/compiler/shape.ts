@@ -125,6 +125,7 @@ function known(k: string): boolean {
     case 'meta': case 'where': case 'order': case 'reversed': case 'offset': case 'limit': case 'annotations': case 'hidden':
     case 'values': case 'groupByValues': case 'groupBy': case 'result': case 'distinct': case 'empty': case 'using': case 'calls':
     case 'combinator': case 'distinctOn': case 'related': case 'relatedAll': case 'loading': case 'prefetch': case 'forUpdate':
+    case 'partitionSlice':
       return true
     default:
       return false
@@ -151,6 +152,9 @@ export function shapeKey(state: QueryState, longInArrays: number | undefined): s
     if (state.distinctOn?.length) key += `;D${state.distinctOn.map(exprKey).join(',')}`
     if (state.related?.length) key += `;R${relatedKey(state.related)}`
     if (state.loading?.names.length) key += `;L${state.loading.only ? '+' : '-'}${state.loading.names.join(',')}`
+    // Its bounds are written into the SQL.
+    const slice = state.partitionSlice
+    if (slice) key += `;P${exprKey(slice.by)}[${slice.offset}:${slice.limit ?? ''}]`
     return key
   } catch (e) {
     if (e === NO_SHAPE) return undefined
@@ -166,7 +170,7 @@ export function shapeKey(state: QueryState, longInArrays: number | undefined): s
 /** Whether `state` is simple enough for `sameShape` (its key is what `shapeKey` gives). */
 export function comparableState(state: QueryState): boolean {
   if (state.combinator || state.forUpdate || state.empty || state.annotations.size > 0 || state.values || state.groupBy) return false
-  if (state.distinctOn?.length || state.related?.length || state.loading?.names.length) return false
+  if (state.distinctOn?.length || state.related?.length || state.loading?.names.length || state.partitionSlice) return false
   for (const k in state) if (!known(k) && (state as unknown as Record<string, unknown>)[k] != null) return false
   if (state.order) for (const t of state.order) if (t.expr !== 'random' && !comparableExpr(t.expr)) return false
   return state.where === null || comparableWhere(state.where)
@@ -201,7 +205,7 @@ export function sameShape(template: QueryState, state: QueryState, longInArrays:
   )
     return false
   if (state.combinator || state.forUpdate || state.empty || state.annotations.size > 0 || state.values || state.groupBy) return false
-  if (state.distinctOn?.length || state.related?.length || state.loading?.names.length) return false
+  if (state.distinctOn?.length || state.related?.length || state.loading?.names.length || state.partitionSlice) return false
   if (!sameOrder(template.order, state.order)) return false
   if (template.where === null || state.where === null ? template.where !== state.where : !sameWhere(template.where, state.where, longInArrays ?? Number.POSITIVE_INFINITY)) return false
   for (const k in state) if (!known(k) && (state as unknown as Record<string, unknown>)[k] != null) return false
