@@ -52,11 +52,14 @@ export interface PgClient {
   release(error?: Error | boolean): void
 }
 
-/** The part of a `pg.Pool` the driver uses. */
+/** The part of a `pg.Pool` the driver uses (pg-pool also takes a callback, which the hot path uses when it can). */
 export interface PgPool {
   connect(): Promise<PgClient>
   end(): Promise<void>
 }
+
+/** pg-pool's callback form of `connect`. */
+type ConnectCallback = (callback: (error: Error | undefined, client: PgClient | undefined) => void) => void
 
 /** The pool the driver runs on, with what a pool timeout message says about it. */
 export interface PoolSetup {
@@ -90,13 +93,19 @@ function pgQuery(query: CompiledQuery): PgQueryConfig {
  */
 function send(client: PgClient, config: PgQueryConfig, arrays = false): Promise<PgResult> {
   return new Promise((resolve, reject) => {
-    const callback = (error: Error | null | undefined, result: unknown) => (error ? reject(error) : resolve(result as PgResult))
-    // Rows as arrays of values in column order (no object with named keys per row) when asked.
-    const arrayConfig: pg.QueryArrayConfig = { text: config.text, values: config.values as unknown[], rowMode: 'array' }
-    const query = arrays ? new pg.Query(arrayConfig, undefined, callback) : new pg.Query(config.text, config.values as unknown[], callback)
-    if (config.name !== undefined) (query as { name?: string }).name = config.name
-    client.query(query)
+    submit(client, config, arrays, (error, result) => (error ? reject(error) : resolve(result!)))
   })
+}
+
+/** Sends one query on a pg client; `done` gets its error or its result. */
+function submit(client: PgClient, config: PgQueryConfig, arrays: boolean, done: (error: Error | null | undefined, result?: PgResult) => void): void {
+  const callback = (error: Error | null | undefined, result: unknown) => done(error, result as PgResult)
+  // Rows as arrays of values in column order (no object with named keys per row) when asked.
+  const query = arrays
+    ? new pg.Query({ text: config.text, values: config.values as unknown[], rowMode: 'array' } as pg.QueryArrayConfig, undefined, callback)
+    : new pg.Query(config.text, config.values as unknown[], callback)
+  if (config.name !== undefined) (query as { name?: string }).name = config.name
+  client.query(query)
 }
 
 /** Notes what a failed query means for its statement name and its client; gives the error to release the client with. */
@@ -272,7 +281,38 @@ export class StrataPostgresDriver implements Driver, DirectDriver {
   runDirect(query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> | undefined {
     const setup = this.#setup
     if (setup === undefined) return undefined
-    return this.#runOnce(setup, query, arrays)
+    const connect = setup.pool.connect
+    // pg-pool's callback form: one promise for the checkout and the query (the promise form makes
+    // two more and a continuation per step).
+    if (connect.length === 0) return this.#runOnce(setup, query, arrays)
+    return new Promise((resolve, reject) => {
+      ;(connect as unknown as ConnectCallback).call(setup.pool, (error, client) => {
+        if (error !== undefined && error !== null) {
+          reject(poolTimeout(error, setup.limits))
+          return
+        }
+        if (this.#setup === undefined) {
+          client!.release()
+          reject(new Error('driver has already been destroyed'))
+          return
+        }
+        const config = pgQuery(query)
+        try {
+          submit(client!, config, arrays, (e, result) => {
+            if (e) {
+              client!.release(noteFailure(config, e))
+              reject(e)
+              return
+            }
+            client!.release()
+            resolve(toQueryResult(result!, arrays))
+          })
+        } catch (e) {
+          client!.release(noteFailure(config, e))
+          reject(e)
+        }
+      })
+    })
   }
 
   /** Runs `query` on a connection this driver checked out (an `atomic` block's), rows as arrays when asked. */
