@@ -14,7 +14,8 @@ function refuseAfterValues(state: QueryState, method: string): void {
   // As Django: only ordering, slicing and values() apply to a union; prefetching works on its rows.
   if (state.combinator && method !== 'prefetchRelated')
     throw new NotSupportedError(`Calling QuerySet.${method}() after ${state.combinator.kind}() is not supported.`, { model: state.meta.name })
-  if (state.values) throw new TypeMismatchError(`Cannot call ${method}() after .values() or .valuesList()`, { model: state.meta.name })
+  // Django refuses selectRelated, only and defer on plain rows; prefetchRelated is accepted and has nothing to do there.
+  if (state.values && method !== 'prefetchRelated') throw new TypeMismatchError(`Cannot call ${method}() after .values() or .valuesList()`, { model: state.meta.name })
 }
 
 function isClear(args: readonly unknown[], method: string, state: QueryState): boolean {

@@ -314,7 +314,8 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
       })
     }
     // values().annotate(Count(...)).values(...) keeps grouping (Django): the GROUP BY follows the new non-aggregate columns.
-    return this.#clone({ values: selected, result, groupByValues: s.groupByValues, related: null, relatedAll: false, loading: null, prefetch: [] })
+    // prefetchRelated() lookups stay, as in Django: they do not run on plain rows, but iterator() still asks for a chunkSize.
+    return this.#clone({ values: selected, result, groupByValues: s.groupByValues, related: null, relatedAll: false, loading: null })
   }
 
   /**

@@ -181,6 +181,34 @@ export function prefetchSuite(ctx: ConformanceContext): void {
       expect(authors[0]!.equals(alice)).toBe(true)
     })
 
+    it('values() and valuesList() with prefetchRelated(), in either order, give their rows and run no prefetch query (Django)', async () => {
+      await ctx.seed()
+      const byDate = ['École du Web', 'First Post', 'Django tips', 'Anonymous']
+      const qs = Post.objects.prefetchRelated('commentSet', Prefetch('tags', { toAttr: 'tagList' }), 'author').orderBy('pubDate')
+      const sent = await ctx.queries(async () => {
+        expect(await qs.valuesList('title', { flat: true })).toEqual(byDate)
+        expect(await qs.valuesList('title')).toEqual(byDate.map((t) => [t]))
+        expect(await qs.valuesList('title', { named: true })).toEqual(byDate.map((title) => ({ title })))
+        expect(await qs.values('title')).toEqual(byDate.map((title) => ({ title })))
+        expect(await qs.values('title').get({ title: 'First Post' })).toEqual({ title: 'First Post' })
+        expect(await qs.values('title').first()).toEqual({ title: 'École du Web' })
+        expect(await Post.objects.values('title').prefetchRelated('commentSet').orderBy('pubDate')).toEqual(byDate.map((title) => ({ title })))
+        expect(await Post.objects.valuesList('title', { flat: true }).prefetchRelated('tags').prefetchRelated(null).orderBy('pubDate')).toEqual(byDate)
+      })
+      expect(sent).toHaveLength(8)
+      // The lookups stay on the QuerySet: iterator() still needs a chunkSize (Django 5), and sends no prefetch query either.
+      expect(() => qs.valuesList('title', { flat: true }).iterator()).toThrow(/chunkSize must be provided/)
+      const streamed: string[] = []
+      const streaming = await ctx.queries(async () => {
+        for await (const t of qs.valuesList('title', { flat: true }).iterator({ chunkSize: 2 })) streamed.push(t)
+      })
+      expect(streamed).toEqual(byDate)
+      expect(streaming.filter((q) => /from ["`](comment|tag|author)["`]/i.test(q))).toEqual([])
+      // Names are still checked at the call.
+      expect(() => Post.objects.values('title').prefetchRelated('nope')).toThrow(FieldError)
+      expect(() => Post.objects.values('title').selectRelated('author')).toThrow(/Cannot call selectRelated\(\) after \.values\(\)/)
+    })
+
     it('1,000 parents with 10 children each take 2 queries', async () => {
       await Post.objects.bulkCreate(Array.from({ length: 1000 }, (_, i) => ({ title: `bulk ${i}`, content: '' })))
       const ids = await Post.objects.valuesList('id', { flat: true })
