@@ -287,7 +287,8 @@ export class KyselyEngine implements Engine {
         const cols = this.#columns(c)
         o = cols.out
         q = c.select(cols.cols, { noOrder: !sliced })
-        if (sliced) q = sql`select * from (${q}) as ${sql.id(`s${i}`)}`
+        // Its own columns only: a sliced DISTINCT part may also select the columns it is sorted by.
+        if (sliced) q = sql`select ${sql.join(o.map((col) => sql.ref(`s${i}.${col.alias}`)))} from (${q}) as ${sql.id(`s${i}`)}`
       }
       if (!out) {
         out = o
@@ -331,11 +332,14 @@ export class KyselyEngine implements Engine {
       const r = await this.run<{ n: unknown }>(sql`select count(*) as ${sql.id('n')} from (${query}) as ${sql.id('sub')}`)
       return Number(r.rows[0]?.n ?? 0)
     }
-    const c = new QueryCompiler({ ...state, order: [] }, this.dialect)
+    // A slice keeps its ordering (Django): it decides which rows are counted, and a DISTINCT is
+    // over the columns it is sorted by too.
+    const sliced = state.limit !== null || state.offset > 0
+    const c = new QueryCompiler({ ...state, order: sliced ? state.order : [] }, this.dialect)
     let query: RawBuilder<unknown>
     if (this.#needsWrapping(state, c)) {
       const { cols } = this.#columns(c)
-      query = sql`select count(*) as ${sql.id('n')} from (${c.select(cols, { noOrder: true })}) as ${sql.id('sub')}`
+      query = sql`select count(*) as ${sql.id('n')} from (${c.select(cols, { noOrder: !sliced })}) as ${sql.id('sub')}`
     } else {
       query = c.select([sql`count(*) as ${sql.id('n')}`], { noOrder: true })
     }
@@ -348,9 +352,12 @@ export class KyselyEngine implements Engine {
       const { query } = this.#compound({ ...state, limit: state.limit === null ? 1 : Math.min(state.limit, 1) }, state.limit === null && state.offset === 0)
       return (await this.run(query)).rows.length > 0
     }
-    const c = new QueryCompiler({ ...state, order: [], limit: state.limit === null ? 1 : Math.min(state.limit, 1) }, this.dialect)
-    const cols = c.aggregates ? this.#columns(c).cols : [sql`1 as ${sql.id('one')}`]
-    const r = await this.run(c.select(cols, { noOrder: true }))
+    // Past an offset, a DISTINCT keeps its columns (and its ordering, which it is also distinct over):
+    // `distinct 1` would be one row.
+    const offsetDistinct = state.distinct && state.offset > 0
+    const c = new QueryCompiler({ ...state, order: offsetDistinct ? state.order : [], limit: state.limit === null ? 1 : Math.min(state.limit, 1) }, this.dialect)
+    const cols = c.aggregates || offsetDistinct ? this.#columns(c).cols : [sql`1 as ${sql.id('one')}`]
+    const r = await this.run(c.select(cols, { noOrder: !offsetDistinct }))
     return r.rows.length > 0
   }
 

@@ -326,6 +326,13 @@ export function querySetSuite(ctx: ConformanceContext): void {
       expect(await titles.all().count()).toBe(4)
       expect(await titles.count()).toBe(5)
       expect(await titles.all().exists()).toBe(true)
+      // Sliced, the ordering stays (Django): the slice is taken from the five rows, as when evaluated.
+      expect(await titles.slice(3).count()).toBe(2)
+      expect(await titles.slice(1, 3).count()).toBe(2)
+      expect(await titles.slice(4).exists()).toBe(true)
+      expect(await titles.slice(5).exists()).toBe(false)
+      // A sliced part of a union brings its own columns only.
+      expect(sorted(await titles.slice(0, 2).union(Post.objects.filter({ title: 'École du Web' }).valuesList('title', { flat: true })))).toEqual(sorted(['Anonymous', 'Django tips', 'École du Web']))
       const streamed: string[] = []
       for await (const t of titles.iterator({ chunkSize: 2 })) streamed.push(t)
       expect(streamed).toEqual(expected)
