@@ -70,6 +70,7 @@ export {
   snakeCase,
 } from './meta.js'
 export {
+  cacheAbsentRelation,
   cacheRelation,
   classFor,
   type DeleteResult,

@@ -247,6 +247,11 @@ export function relationSuite(ctx: ConformanceContext): void {
       const id = a.id
       expect(await a.delete()).toEqual({ total: 1, perModel: { Author: 1 } })
       expect((await Note.objects.get({ pk: note.pk })).authorId).toBe(id)
+      // selectRelated finds no row for the key: the relation is loaded as missing (Django caches None), no query on read.
+      const [loaded] = await Note.objects.selectRelated('author').filter({ pk: note.pk })
+      const { queries } = await ctx.db.captureQueries(async () => expect(loaded!.author).toBeNull())
+      expect(queries).toHaveLength(0)
+      expect(loaded!.authorId).toBe(id)
     })
 
     it('a key that points nowhere raises ForeignKeyViolation with the driver error as cause', async () => {

@@ -1,4 +1,4 @@
-import { cacheRelation, deferAttributes, instantiate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
+import { cacheAbsentRelation, cacheRelation, deferAttributes, instantiate, type ModelBase, type ModelMeta, type RelatedSelection, type ResultKind } from '@strata/core'
 import type { DialectOperations } from '../dialect.js'
 import type { OutputColumn } from './select.js'
 
@@ -107,7 +107,11 @@ export function makeHydrator(
     const node = p.node!
     const key = row[aliases[p.pkIndex]!]
     if (key === null || key === undefined) {
-      cacheRelation(parent, node.name, null)
+      // A key that is set but finds no row (a foreign key without a constraint): loaded as missing,
+      // as Django caches None (null for a nullable key, DoesNotExist for another when read).
+      const set = node.hop.kind === 'forward' ? (parent as unknown as Record<string, unknown>)[(node.hop.field as { attname: string }).attname] : undefined
+      if (set === null || set === undefined) cacheRelation(parent, node.name, null)
+      else cacheAbsentRelation(parent, node.name, set)
       return
     }
     const obj = build(p, row)
