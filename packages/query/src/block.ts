@@ -118,7 +118,7 @@ class DriverBlock implements BlockSession {
 
   #savepointCommand(command: 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint', name: string): Promise<void> {
     const run = this.#host.driver[command]
-    if (!run) throw new Error(`The ${this.#host.dialect.constructor.name} driver has no ${command}`)
+    if (!run) throw new Error(`This database's Kysely driver has no ${command}(): nested atomic blocks need savepoints`)
     return run.call(this.#host.driver, this.statements, name, this.#host.compile)
   }
 
