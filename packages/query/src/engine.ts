@@ -28,6 +28,7 @@ import { type DB, type DirectDriver, type Fragment, hasArrayRows, isDirectDriver
 import { explainSpec } from './explain.js'
 import { PlanCache, SqlCache } from './plans.js'
 import { shapeId, valueShape } from './compiler/shape.js'
+import { exprKey, outputSources, referencesAggregateAnnotation } from './engine-expressions.js'
 import { streamPages } from './stream.js'
 import { type AtomicOptions, brokenError, isRetryableError, markBroken, runAtomic } from './transaction.js'
 
@@ -592,25 +593,4 @@ export class KyselyEngine implements Engine {
   register(): void {
     registerEngine(this)
   }
-}
-
-/** The expressions behind the output columns of a model query (its columns, then its shown annotations). */
-function outputSources(state: QueryState): ResolvedExpr[] {
-  const out: ResolvedExpr[] = state.meta.concreteFields.map((f) => ({ type: 'col', path: { hops: [], field: f, transforms: [], call: 0 } }))
-  for (const [name] of state.annotations) if (!state.hidden.has(name)) out.push({ type: 'col', path: { hops: [], annotation: name, transforms: [], call: 0 } })
-  return out
-}
-
-/** A comparable name for a column reference (path, field, annotation, transforms); undefined for other expressions. */
-function exprKey(e: ResolvedExpr): string | undefined {
-  if (e.type !== 'col') return undefined
-  const p = e.path
-  return JSON.stringify([p.hops.map((h) => [h.kind, h.from.name, h.field.name]), p.field ? [p.field.modelName, p.field.name] : null, p.annotation ?? null, p.transforms])
-}
-
-function referencesAggregateAnnotation(e: ResolvedExpr, state: QueryState): boolean {
-  if (e.type === 'col' && e.path.annotation) return hasAggregate(state.annotations.get(e.path.annotation)!)
-  if (e.type === 'agg') return e.arg ? referencesAggregateAnnotation(e.arg, state) : false
-  if (e.type === 'op') return referencesAggregateAnnotation(e.lhs, state) || referencesAggregateAnnotation(e.rhs, state)
-  return false
 }
