@@ -113,7 +113,8 @@ export {
   type SignalArgsOf,
 } from './signals.js'
 export { type DeleteOptions } from './deletion.js'
-export { type BooleanExpression, type FilterInput, initialState, QuerySet, type ValuesTuple } from './queryset.js'
+export { type BooleanExpression, type FilterInput, initialState, QuerySet } from './queryset.js'
+export type { ValuesTuple } from './lookup-types.js'
 export type { ForUpdate, LockTarget, SelectForUpdateOptions } from './select-for-update.js'
 export {
   Aggregate,

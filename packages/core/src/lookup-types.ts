@@ -536,3 +536,9 @@ type CheckExpression<M, E, A> =
  * `rows.map((p) => p.n)`.
  */
 export type AnnotationResults<M, X, A> = Simplify<{ -readonly [K in keyof X]: ExprResult<M, X[K], A> }>
+
+/** The tuple type of `valuesList(...)`. */
+export type ValuesTuple<M, P extends readonly string[], A> = { -readonly [I in keyof P]: P[I] extends keyof ValuesRow<M, P, A> ? ValuesRow<M, P, A>[P[I]] : never }
+
+/** The value type of `valuesList(field, { flat: true })`. */
+export type FlatValue<M, P extends readonly string[], A> = P[number] extends keyof ValuesRow<M, P, A> ? ValuesRow<M, P, A>[P[number]] : never

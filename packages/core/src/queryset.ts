@@ -6,9 +6,9 @@ import { describe } from './fields/field.js'
 import { ForeignKey, ManyToManyField } from './fields/relation.js'
 import type { ModelMeta } from './meta.js'
 import type { DeleteResult } from './model.js'
-import { resolveExpression, resolveFieldName, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
+import { containsAggregate, resolveExpression, resolveFieldName, resolveFieldPath, resolveOrderName, resolveWhere, type ResolveContext } from './resolve.js'
 import type { OrderTerm, QueryState, ResolvedExpr, ResultKind, SelectedValue, WhereNode } from './state.js'
-import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, Lookups, ValuesRow } from './lookup-types.js'
+import type { AnnotationResults, CheckAggregates, CheckAnnotations, CheckPaths, FlatValue, Lookups, ValuesRow, ValuesTuple } from './lookup-types.js'
 import type { RowData, FieldsOf, FieldNamesOfKind, UpdateInput, CreateInput } from './types.js'
 import * as ops from './persistence.js'
 import * as extras from './queryset-extras.js'
@@ -476,7 +476,7 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
       const e = input[name]
       if (!isExpression(e)) throw new TypeMismatchError(`aggregate(): ${name} must be an aggregate expression, got ${describe(e)}`, { model: this.meta.name })
       const r = resolveExpression(this.meta, e, ctx)
-      if (!containsAgg(r)) throw new TypeMismatchError(`aggregate(): ${name} is not an aggregate expression`, { model: this.meta.name })
+      if (!containsAggregate(r, ctx, false)) throw new TypeMismatchError(`aggregate(): ${name} is not an aggregate expression`, { model: this.meta.name })
       map.set(name, r)
     }
     if (this.#state.empty) {
@@ -595,20 +595,6 @@ export class QuerySet<in out M, out R = M, in out A = {}> implements PromiseLike
   }
 }
 
-/** Whether two primary key values are equal (a bigint and a number of the same value are). */
-
-function containsAgg(e: ResolvedExpr): boolean {
-  if (e.type === 'agg') return true
-  if (e.type === 'op') return containsAgg(e.lhs) || containsAgg(e.rhs)
-  if (e.type === 'func') return e.args.some(containsAgg)
-  if (e.type === 'case') return e.whens.some((w) => containsAgg(w.then)) || (e.otherwise !== null && containsAgg(e.otherwise))
-  return false
-}
-
-/** The tuple type of `valuesList(...)`. */
-export type ValuesTuple<M, P extends readonly string[], A> = { -readonly [I in keyof P]: P[I] extends keyof ValuesRow<M, P, A> ? ValuesRow<M, P, A>[P[I]] : never }
-
-type FlatValue<M, P extends readonly string[], A> = P[number] extends keyof ValuesRow<M, P, A> ? ValuesRow<M, P, A>[P[number]] : never
 
 export type { RowData }
 export { resolveFieldPath, ForeignKey, ManyToManyField }

@@ -138,7 +138,8 @@ function lookupSpec(meta: ModelMeta, key: string, ctx: ResolveContext): LookupSp
   return spec
 }
 
-function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext, followAnnotations = true): boolean {
+/** Whether an expression aggregates, through the annotations it uses unless `followAnnotations` is false. */
+export function containsAggregate(expr: ResolvedExpr, ctx: ResolveContext, followAnnotations = true): boolean {
   if (expr.type === 'agg') return true
   if (expr.type === 'op') return containsAggregate(expr.lhs, ctx, followAnnotations) || containsAggregate(expr.rhs, ctx, followAnnotations)
   if (expr.type === 'func') return expr.args.some((a) => containsAggregate(a, ctx, followAnnotations))
