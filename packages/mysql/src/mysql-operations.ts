@@ -5,13 +5,11 @@ import {
   ForeignKey,
   NotSupportedError,
 } from '@strata/core'
-import { type DialectOperations, type ExplainSpec, type Fragment, readersByKind } from '@strata/query'
+import { type DialectOperations, dateTimeFromText, dateTimeText, type ExplainSpec, type Fragment, readersByKind } from '@strata/query'
 import { sql } from 'kysely'
 import { mysqlJson } from './mysql-json.js'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => pad(i))
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => pad(i, 3))
 
 /**
  * `Date` -> `'YYYY-MM-DD HH:MM:SS.mmm'` in UTC, the text a DATETIME(6) column takes. A year outside
@@ -19,73 +17,17 @@ const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => pad(i, 3))
  */
 export function formatDateTime(d: Date): string {
   const y = d.getUTCFullYear()
-  // Years 0..9999 from tables of two- and three-digit strings (each padStart cost as much as the rest).
-  if (y >= 0 && y <= 9999)
-    return `${TWO_DIGITS[(y / 100) | 0]}${TWO_DIGITS[y % 100]}-${TWO_DIGITS[d.getUTCMonth() + 1]}-${TWO_DIGITS[d.getUTCDate()]} ${TWO_DIGITS[d.getUTCHours()]}:${TWO_DIGITS[d.getUTCMinutes()]}:${TWO_DIGITS[d.getUTCSeconds()]}.${THREE_DIGITS[d.getUTCMilliseconds()]}`
+  if (y >= 0 && y <= 9999) return dateTimeText(d, ' ')
   const year = y < 0 ? `-${pad(-y, 4)}` : pad(y, 4)
   return `${year}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
 }
 
-/** The digit at `i`, or a large negative number for any other character (so that a field holding one fails its range check). */
-function digitAt(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48
-  return c >= 0 && c <= 9 ? c : -100_000
-}
-
-const twoDigits = (s: string, i: number): number => digitAt(s, i) * 10 + digitAt(s, i + 1)
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-/** Days before the first of each month in a common year. */
-const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
-
-function isLeapYear(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
-}
-
-/** Days from 1970-01-01 to a valid date of years 0..9999 (proleptic Gregorian, as `Date` counts). */
-function epochDays(year: number, month: number, day: number): number {
-  // Leap days of the years before `year`, and of `year` itself from March on, counted from year
-  // -400 so that the divisions truncate positive numbers (400 years hold 97 leap days).
-  const y = (month <= 2 ? year - 1 : year) + 400
-  const leapDays = ((y / 4) | 0) - ((y / 100) | 0) + ((y / 400) | 0) - 97
-  // 719,527: the days from 0000-01-01 to 1970-01-01 as this count gives them.
-  return year * 365 + leapDays + DAYS_BEFORE_MONTH[month - 1]! + day - 1 - 719_527
-}
-
+/**
+ * DATETIME(6) text, UTC (the session's time_zone is +00:00), to a `Date`: JavaScript keeps
+ * milliseconds (the microseconds are cut, not rounded); another form goes to the parser.
+ */
 function parseDateTime(s: string): Date {
-  // DATETIME(6) text is UTC (the session's time_zone is +00:00); JavaScript keeps milliseconds
-  // (the microseconds are cut, not rounded). `YYYY-MM-DD HH:MM:SS.ffffff` is read without building
-  // strings (rows hold many dates) or calling Date.UTC (which reads years below 100 as 19xx and
-  // cost a third of the time), its fields checked as the Date parser checks them; anything else
-  // goes to the parser.
-  if (s.length === 26 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 32 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46) {
-    const year = twoDigits(s, 0) * 100 + twoDigits(s, 2)
-    const month = twoDigits(s, 5)
-    const day = twoDigits(s, 8)
-    const hour = twoDigits(s, 11)
-    const minute = twoDigits(s, 14)
-    const second = twoDigits(s, 17)
-    const ms = digitAt(s, 20) * 100 + twoDigits(s, 21)
-    // The parser refuses what arithmetic would roll over (February 30, minute 60).
-    if (
-      year >= 0 &&
-      month >= 1 &&
-      month <= 12 &&
-      day >= 1 &&
-      (day <= DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && isLeapYear(year))) &&
-      hour >= 0 &&
-      hour < 24 &&
-      minute >= 0 &&
-      minute < 60 &&
-      second >= 0 &&
-      second < 60 &&
-      ms >= 0
-    )
-      return new Date(
-        epochDays(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms,
-      )
-  }
-  return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.slice(0, 23).replace(' ', 'T')}Z`)
+  return dateTimeFromText(s) ?? new Date(`${s.length === 10 ? `${s}T00:00:00` : s.slice(0, 23).replace(' ', 'T')}Z`)
 }
 
 function storageField(field: Field | undefined): Field | undefined {

@@ -1,20 +1,13 @@
 import { DataError, type DecimalField, type Field, type FieldKind, ForeignKey, NotSupportedError } from '@strata/core'
-import { type DialectOperations, type Fragment, readersByKind } from '@strata/query'
+import { type DialectOperations, dateTimeFromText, dateTimeText, type Fragment, readersByKind } from '@strata/query'
 import { sql } from 'kysely'
 import { sqliteJson } from './sqlite-json.js'
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0')
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => pad(i))
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => pad(i, 3))
 
 /** `Date` -> `'YYYY-MM-DD HH:MM:SS.mmm'` in UTC (sorts and compares as text). */
 export function formatDateTime(d: Date): string {
   const y = d.getUTCFullYear()
   if (y < 1 || y > 9999) throw new RangeError(`year ${y} is out of range 1..9999`)
-  // Years 1..9999 from tables of two- and three-digit strings (each padStart cost as much as the rest).
-  if (y >= 1)
-    return `${TWO_DIGITS[(y / 100) | 0]}${TWO_DIGITS[y % 100]}-${TWO_DIGITS[d.getUTCMonth() + 1]}-${TWO_DIGITS[d.getUTCDate()]} ${TWO_DIGITS[d.getUTCHours()]}:${TWO_DIGITS[d.getUTCMinutes()]}:${TWO_DIGITS[d.getUTCSeconds()]}.${THREE_DIGITS[d.getUTCMilliseconds()]}`
-  return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
+  return dateTimeText(d, ' ')
 }
 
 /** A value the compiler escaped for LIKE (`\\%`, `\\_`, `\\\\`) as a GLOB pattern matching it literally (`[*]`, `[?]`, `[[]`). */
@@ -22,49 +15,9 @@ function globLiteral(likeEscaped: string): string {
   return likeEscaped.replace(/\\([\s\S])/g, '$1').replace(/[*?[]/g, '[$&]')
 }
 
-/** The digit at `i`, or a large negative number for any other character (so that a field holding one fails its range check). */
-function digitAt(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48
-  return c >= 0 && c <= 9 ? c : -100_000
-}
-
-const twoDigits = (s: string, i: number): number => digitAt(s, i) * 10 + digitAt(s, i + 1)
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-
-function isLeapYear(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
-}
-
+/** The text Strata writes (`YYYY-MM-DD HH:MM:SS.mmm`, read without the parser), or any other form SQLite's date functions give. */
 function parseDateTime(s: string): Date {
-  // The form Strata writes (`YYYY-MM-DD HH:MM:SS.mmm`) is read without building another string (rows hold
-  // many dates), and its fields are checked as the Date parser checks them; anything else goes to the parser.
-  if (s.length === 23 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 32 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46) {
-    const year = twoDigits(s, 0) * 100 + twoDigits(s, 2)
-    const month = twoDigits(s, 5)
-    const day = twoDigits(s, 8)
-    const hour = twoDigits(s, 11)
-    const minute = twoDigits(s, 14)
-    const second = twoDigits(s, 17)
-    const ms = digitAt(s, 20) * 100 + twoDigits(s, 21)
-    // Date.UTC would roll over what the parser refuses (February 30, minute 60) and read years below 100 as 19xx.
-    if (
-      year >= 100 &&
-      month >= 1 &&
-      month <= 12 &&
-      day >= 1 &&
-      (day <= DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && isLeapYear(year))) &&
-      hour >= 0 &&
-      hour < 24 &&
-      minute >= 0 &&
-      minute < 60 &&
-      second >= 0 &&
-      second < 60 &&
-      ms >= 0
-    )
-      return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms))
-  }
-  return new Date(`${s.length === 10 ? `${s}T00:00:00` : s.replace(' ', 'T')}Z`)
+  return dateTimeFromText(s) ?? new Date(`${s.length === 10 ? `${s}T00:00:00` : s.replace(' ', 'T')}Z`)
 }
 
 function storageField(field: Field | undefined): Field | undefined {
