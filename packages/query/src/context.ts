@@ -63,15 +63,3 @@ export function currentTransaction(alias: string): TransactionFrame | undefined 
 export function executorFor(alias: string, root: Kysely<DB>): Kysely<DB> {
   return currentTransaction(alias)?.block.kysely ?? root
 }
-
-const NO_TRANSACTIONS: ReadonlyMap<string, TransactionFrame> = new Map()
-
-/**
- * Runs `fn` outside every transaction context (for the statements that open and close blocks).
- * With an empty context rather than `exit()`, which on Node 20 turns the async hooks of every
- * AsyncLocalStorage off and on again each time (several microseconds, and slower promises after).
- */
-export function outsideTransactions<T>(fn: () => Promise<T>): Promise<T> {
-  const store = transactionContext.getStore()
-  return store === undefined || store.size === 0 ? fn() : transactionContext.run(NO_TRANSACTIONS, fn)
-}

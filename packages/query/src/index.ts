@@ -27,7 +27,6 @@ export {
   type CommitCallback,
   currentTransaction,
   executorFor,
-  outsideTransactions,
   type TransactionFrame,
   transactionContext,
 } from './context.js'
