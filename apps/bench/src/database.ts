@@ -157,6 +157,7 @@ async function setupPostgres(target: Target): Promise<void> {
     }
     await client.query('commit')
     await client.query('vacuum analyze')
+    await client.query('checkpoint')
   } finally {
     await client.end()
   }
@@ -183,6 +184,7 @@ async function setupMysql(target: Target): Promise<void> {
     }
     await conn.commit()
     await conn.query(`analyze table ${TABLES.join(', ')}`)
+    await flushDirtyPages(conn)
   } finally {
     await conn.end()
   }
@@ -204,8 +206,10 @@ export async function resetDatabase(target: Target): Promise<void> {
         for (const t of titles) up.run(...t)
       })()
       db.pragma('wal_checkpoint(TRUNCATE)')
-      // The file back to its seeded size, as VACUUM FULL on PostgreSQL.
+      // The file back to its seeded size, as VACUUM FULL on PostgreSQL; in WAL mode VACUUM writes
+      // to the log, so the log is written back and emptied again.
       db.exec('vacuum')
+      db.pragma('wal_checkpoint(TRUNCATE)')
       db.close()
       return
     }
@@ -222,6 +226,8 @@ export async function resetDatabase(target: Target): Promise<void> {
         // The tables back to their seeded size (VACUUM FULL rewrites them): what a contender inserted
         // and deleted must not leave the next one scanning a larger file.
         await client.query('vacuum full analyze comment, post, post_tags')
+        // Written out now rather than by a checkpoint in the middle of the next process's timing.
+        await client.query('checkpoint')
       } finally {
         await client.end()
       }
@@ -238,10 +244,28 @@ export async function resetDatabase(target: Target): Promise<void> {
         await conn.commit()
         // Rebuilt to their seeded size, as PostgreSQL's VACUUM FULL: every contender starts from the same tables.
         await conn.query('optimize table comment, post, post_tags')
+        await flushDirtyPages(conn)
       } finally {
         await conn.end()
       }
       return
     }
+  }
+}
+
+/**
+ * Has InnoDB write its dirty pages now (up to 30 s): it keeps them (up to 90% of the buffer pool
+ * by default) and writes them out when it sees fit, which after a table rebuild could be in the
+ * middle of the next contender's timing. PostgreSQL's CHECKPOINT does this in one statement.
+ */
+async function flushDirtyPages(conn: mysql.Connection): Promise<void> {
+  const dirty = async () => Number(((await conn.query("show global status like 'Innodb_buffer_pool_pages_dirty'"))[0] as { Value: string }[])[0]?.Value ?? 0)
+  const [[setting]] = (await conn.query('select @@global.innodb_max_dirty_pages_pct as pct')) as unknown as [{ pct: number }[]]
+  await conn.query('set global innodb_max_dirty_pages_pct = 0')
+  try {
+    const until = Date.now() + 30_000
+    while ((await dirty()) > 16 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200))
+  } finally {
+    await conn.query('set global innodb_max_dirty_pages_pct = ?', [Number(setting?.pct ?? 90)])
   }
 }
