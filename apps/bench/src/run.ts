@@ -1,14 +1,15 @@
 /**
- * The benchmark runner: seeds each database, then for every round runs each contender in a
- * process of its own (the order rotated between rounds), resetting the data after each; reports
- * medians and spread, and rewrites the results table and chart in README.md.
+ * The benchmark runner: seeds each database, starts every contender in a process of its own, then
+ * times one operation at a time with the contenders taking turns (the order rotated between
+ * rounds), resetting the data after each operation that writes; reports medians and spread, and
+ * rewrites the results table and chart in README.md.
  *
  *   pnpm bench                          # every contender, every database, 3 rounds
  *   pnpm bench -- --db sqlite --contenders raw,strata,kysely --rounds 5
  *   pnpm bench -- --smoke               # the CI run: a small seed, a few iterations, no README change
  *   pnpm bench -- --report              # rewrite the README section and chart from results/latest.json
  */
-import { fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -17,7 +18,7 @@ import { DATABASES, type DbKind, FULL_SEED, OPERATIONS, type Operation, SMOKE_SE
 import { CONTENDERS, type ContenderName } from './contender.js'
 import { resetDatabase, setupDatabase, targetFor } from './database.js'
 import { type RunResults, summarise, writeReport } from './report.js'
-import type { WorkerJob, WorkerResult } from './worker.js'
+import type { WorkerJob, WorkerReply, WorkerRequest, WorkerResult, WorkerStart } from './worker.js'
 import { generatePrismaClients } from './prisma-generate.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -72,24 +73,52 @@ function parseArgs(argv: readonly string[]): Options {
   }
 }
 
-/** Runs one job in a fresh process. */
-function runWorker(job: WorkerJob): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(HERE, 'worker.ts'), [], {
+/** A contender's process, answering one request at a time. */
+class Worker {
+  readonly #child: ChildProcess
+  #pending: { resolve: (value: unknown) => void; reject: (e: Error) => void } | undefined
+  #exited = false
+
+  constructor(readonly name: string) {
+    this.#child = fork(join(HERE, 'worker.ts'), [], {
       execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    let settled = false
-    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string }) => {
-      settled = true
-      if (m.ok) resolve(m.result!)
-      else reject(new Error(`${job.contender} on ${job.target.db}: ${m.error}`))
+    this.#child.on('message', (reply: WorkerReply) => {
+      const pending = this.#pending
+      this.#pending = undefined
+      if (!pending) return
+      if (reply.ok) pending.resolve(reply.value)
+      else pending.reject(new Error(`${this.name}: ${reply.error}`))
     })
-    child.on('exit', (code) => {
-      if (!settled) reject(new Error(`${job.contender} on ${job.target.db}: the worker exited with code ${code} without a result`))
+    this.#child.on('exit', (code) => {
+      this.#exited = true
+      this.#pending?.reject(new Error(`${this.name}: the worker exited with code ${code} without answering`))
+      this.#pending = undefined
     })
-    child.send(job)
-  })
+  }
+
+  /** Sends one request and waits for its reply. */
+  request(request: WorkerRequest): Promise<unknown> {
+    if (this.#exited) return Promise.reject(new Error(`${this.name}: the worker has exited`))
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject }
+      this.#child.send(request)
+    })
+  }
+
+  /** Closes the contender and ends the process (killed if it does not end within 10 s). */
+  async close(): Promise<void> {
+    if (this.#exited) return
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()))
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000)
+    try {
+      await this.request({ kind: 'close' }).catch(() => undefined)
+      await exited
+    } finally {
+      clearTimeout(timer)
+    }
+  }
 }
 
 /** The contenders in the order of round `r`: rotated by one each round. */
@@ -98,9 +127,24 @@ function rotated<T>(list: readonly T[], r: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)]
 }
 
+/** The operations that write: the data is reset after each. */
+const WRITES: ReadonlySet<Operation> = new Set(['insertPost', 'bulkInsertComments', 'updatePost', 'transaction'])
+
+/**
+ * Runs every contender on one database, each in a process of its own, all open at once: one
+ * operation at a time, each contender warms up, then the contenders take turns, one timed slice
+ * each per round in an order rotated by one between rounds. A slow spell of the machine or the
+ * server then falls on every contender alike rather than on whichever process ran during it.
+ */
 async function runDatabase(options: Options, target: Target, results: RunResults): Promise<void> {
-  for (let r = 0; r < options.rounds; r++) {
-    for (const contender of rotated(options.contenders, r)) {
+  const per = (results.runs[target.db] ??= {})
+  const workers: Worker[] = []
+  try {
+    // One at a time: the checks write and read back what they wrote.
+    for (const contender of options.contenders) {
+      const started = performance.now()
+      const worker = new Worker(`${contender} on ${target.db}`)
+      workers.push(worker)
       const job: WorkerJob = {
         contender,
         target,
@@ -110,19 +154,44 @@ async function runDatabase(options: Options, target: Target, results: RunResults
         measureMs: options.measureMs,
         minIterations: options.smoke ? 2 : 5,
         only: options.only,
-        memory: r === 0 && options.memory,
+        // Asked for separately, once every contender is open and the data reset.
+        memory: false,
       }
-      const started = performance.now()
-      try {
-        const result = await runWorker(job)
-        const per = (results.runs[target.db] ??= {})
-        const list = (per[contender] ??= [])
-        list.push(result)
-        process.stderr.write(`${target.db} round ${r + 1}/${options.rounds} ${contender}: ${result.checks} checks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
-      } finally {
-        await resetDatabase(target)
-      }
+      const { checks } = (await worker.request({ kind: 'start', job })) as WorkerStart
+      per[contender] = Array.from({ length: options.rounds }, (_, r) => ({
+        contender,
+        db: target.db,
+        opsPerSecond: {},
+        iterations: {},
+        checks,
+      }))
+      process.stderr.write(`${target.db} ${contender}: ${checks} checks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
     }
+    await resetDatabase(target)
+    // Every contender loads the same posts: measured after the reset, before any timed write.
+    if (options.memory)
+      for (const [k, worker] of workers.entries()) {
+        const memory = (await worker.request({ kind: 'memory' })) as WorkerResult['memory']
+        const first = per[options.contenders[k]!]![0]!
+        per[options.contenders[k]!]![0] = { ...first, ...(memory ? { memory } : {}) }
+      }
+    for (const op of OPERATIONS) {
+      if (options.only.length && !options.only.includes(op)) continue
+      const started = performance.now()
+      for (const worker of workers) await worker.request({ kind: 'warm', op })
+      for (let r = 0; r < options.rounds; r++) {
+        for (const k of rotated(workers.map((_, k) => k), r)) {
+          const { opsPerSecond, iterations } = (await workers[k]!.request({ kind: 'measure', op })) as { opsPerSecond: number; iterations: number }
+          const result = per[options.contenders[k]!]![r]!
+          ;(result.opsPerSecond as Record<string, number>)[op] = opsPerSecond
+          ;(result.iterations as Record<string, number>)[op] = iterations
+        }
+      }
+      if (WRITES.has(op)) await resetDatabase(target)
+      process.stderr.write(`${target.db} ${op}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.close()))
   }
 }
 

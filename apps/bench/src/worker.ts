@@ -1,6 +1,7 @@
 /**
- * One contender on one database, in a process of its own (forked by the runner): checks that its
- * results equal the raw driver's, then times each operation and sends the ops/s back.
+ * One contender on one database, in a process of its own (forked by the runner): opens the
+ * contender and checks that its results equal the raw driver's, then warms up and times one
+ * operation at a time when the runner asks, so that the runner can interleave the contenders.
  */
 import { isDeepStrictEqual } from 'node:util'
 import { canonicalCount, canonicalPost, canonicalPostWithAuthor, canonicalPostWithComments } from './canonical.js'
@@ -158,29 +159,51 @@ async function check(c: Contender, raw: Contender, t: Target, only: readonly Ope
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
 
-/** Times one operation: a warm-up, then as many iterations as fit in `measureMs` (at least `minIterations`). */
-async function time(c: Contender, op: Operation, job: WorkerJob): Promise<{ opsPerSecond: number; iterations: number }> {
-  let i = 1000
-  gc()
-  const warmStart = performance.now()
-  const warmEnd = warmStart + job.warmupMs
-  const warmCap = warmStart + Math.max(job.warmupMs, job.warmupCapMs ?? 0)
-  const warmIterations = 1000 + (job.warmupIterations ?? 0)
-  let now: number
-  do {
-    await runOp(c, op, i++, job.target)
-    now = performance.now()
-  } while (now < warmEnd || (i < warmIterations && now < warmCap))
-  gc()
-  const start = performance.now()
-  const end = start + job.measureMs
-  let n = 0
-  do {
-    await runOp(c, op, i++, job.target)
-    n++
-  } while (performance.now() < end || n < job.minIterations)
-  const seconds = (performance.now() - start) / 1000
-  return { opsPerSecond: n / seconds, iterations: n }
+/** One contender in this process: its operations' iteration counters go on from slice to slice, so no parameters repeat. */
+class Session {
+  readonly #next = new Map<Operation, number>()
+
+  constructor(
+    readonly contender: Contender,
+    readonly job: WorkerJob,
+  ) {}
+
+  #iteration(op: Operation): number {
+    const i = this.#next.get(op) ?? 1000
+    this.#next.set(op, i + 1)
+    return i
+  }
+
+  /** Runs `op` for `warmupMs`, then on until `warmupIterations` iterations of it have run, at most `warmupCapMs` in all. */
+  async warm(op: Operation): Promise<void> {
+    const { job } = this
+    gc()
+    const warmStart = performance.now()
+    const warmEnd = warmStart + job.warmupMs
+    const warmCap = warmStart + Math.max(job.warmupMs, job.warmupCapMs ?? 0)
+    let n = 0
+    let now: number
+    do {
+      await runOp(this.contender, op, this.#iteration(op), job.target)
+      n++
+      now = performance.now()
+    } while (now < warmEnd || (n < (job.warmupIterations ?? 0) && now < warmCap))
+  }
+
+  /** Times `op`: as many iterations as fit in `measureMs`, at least `minIterations`. */
+  async measure(op: Operation): Promise<{ opsPerSecond: number; iterations: number }> {
+    const { job } = this
+    gc()
+    const start = performance.now()
+    const end = start + job.measureMs
+    let n = 0
+    do {
+      await runOp(this.contender, op, this.#iteration(op), job.target)
+      n++
+    } while (performance.now() < end || n < job.minIterations)
+    const seconds = (performance.now() - start) / 1000
+    return { opsPerSecond: n / seconds, iterations: n }
+  }
 }
 
 /** The heap that ten loads of every post hold once garbage is collected (run with --expose-gc). */
@@ -197,41 +220,88 @@ async function measureMemory(c: Contender): Promise<{ bytes: number; posts: numb
   return { bytes, posts: held.reduce((n, list) => n + list.length, 0) }
 }
 
-/** Runs a job: check, then time. */
-export async function runJob(job: WorkerJob): Promise<WorkerResult> {
-  const create = await loadContender(job.contender)
-  const rawCreate = await loadContender('raw')
-  const contender = await create(job.target)
-  const opsPerSecond: Partial<Record<Operation, number>> = {}
-  const iterations: Partial<Record<Operation, number>> = {}
-  let checks = 0
-  let memory: WorkerResult['memory']
+/** What a started worker reports: its checks. */
+export interface WorkerStart {
+  readonly checks: number
+}
+
+/** Opens the job's contender and checks it against the raw driver. */
+async function start(job: WorkerJob): Promise<{ session: Session; started: WorkerStart }> {
+  const contender = await (await loadContender(job.contender))(job.target)
   try {
-    const raw = await rawCreate(job.target)
+    const raw = await (await loadContender('raw'))(job.target)
+    let checks: number
     try {
       checks = await check(contender, raw, job.target, job.only)
     } finally {
       await raw.close()
     }
-    if (job.memory) memory = await measureMemory(contender)
+    return { session: new Session(contender, job), started: { checks } }
+  } catch (e) {
+    await contender.close()
+    throw e
+  }
+}
+
+/** Runs a whole job in this process: check, then warm up and time each operation in turn (used by `profile`). */
+export async function runJob(job: WorkerJob): Promise<WorkerResult> {
+  const { session, started } = await start(job)
+  const memory = job.memory ? await measureMemory(session.contender) : undefined
+  const opsPerSecond: Partial<Record<Operation, number>> = {}
+  const iterations: Partial<Record<Operation, number>> = {}
+  try {
     for (const op of OPERATIONS) {
       if (job.only.length && !job.only.includes(op)) continue
-      const r = await time(contender, op, job)
+      await session.warm(op)
+      const r = await session.measure(op)
       opsPerSecond[op] = r.opsPerSecond
       iterations[op] = r.iterations
     }
   } finally {
-    await contender.close()
+    await session.contender.close()
   }
-  return { contender: job.contender, db: job.target.db, opsPerSecond, iterations, checks, ...(memory ? { memory } : {}) }
+  return { contender: job.contender, db: job.target.db, opsPerSecond, iterations, ...started, ...(memory ? { memory } : {}) }
 }
 
-// Forked by the runner: the job comes as the first message, the result goes back as one.
+/** What the runner asks of a worker: open and check a contender, measure its memory, warm up or time one operation, close. */
+export type WorkerRequest =
+  | { readonly kind: 'start'; readonly job: WorkerJob }
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'warm'; readonly op: Operation }
+  | { readonly kind: 'measure'; readonly op: Operation }
+  | { readonly kind: 'close' }
+
+/** A worker's answer to one request. */
+export type WorkerReply = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly error: string }
+
+// Forked by the runner: requests come one at a time, each answered by one reply, until 'close'.
 if (process.send) {
-  process.once('message', (job: WorkerJob) => {
-    runJob(job).then(
-      (result) => process.send!({ ok: true, result }, () => process.exit(0)),
-      (e: unknown) => process.send!({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }, () => process.exit(1)),
+  let session: Session | undefined
+  const handle = async (request: WorkerRequest): Promise<unknown> => {
+    switch (request.kind) {
+      case 'start': {
+        const opened = await start(request.job)
+        session = opened.session
+        return opened.started
+      }
+      case 'memory':
+        return measureMemory(session!.contender)
+      case 'warm':
+        return session!.warm(request.op)
+      case 'measure':
+        return session!.measure(request.op)
+      case 'close':
+        await session?.contender.close()
+        session = undefined
+        return undefined
+    }
+  }
+  process.on('message', (request: WorkerRequest) => {
+    handle(request).then(
+      (value) => process.send!({ ok: true, value } satisfies WorkerReply, () => {
+        if (request.kind === 'close') process.exit(0)
+      }),
+      (e: unknown) => process.send!({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies WorkerReply, () => process.exit(1)),
     )
   })
 }
