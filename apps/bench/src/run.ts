@@ -158,7 +158,7 @@ async function runDatabase(options: Options, target: Target, results: RunResults
         memory: false,
       }
       const { checks } = (await worker.request({ kind: 'start', job })) as WorkerStart
-      per[contender] = Array.from({ length: options.rounds }, (_, r) => ({
+      per[contender] = Array.from({ length: options.rounds }, () => ({
         contender,
         db: target.db,
         opsPerSecond: {},
