@@ -227,7 +227,7 @@ export function writeReport(app: string, results: RunResults, summary: Summary):
   const section = [
     START,
     '',
-    `Run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${results.rounds} rounds, ${results.measureMs} ms timed per operation after a warm-up${warmupText(results.warmup)}, ` +
+    `Run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${results.rounds} rounds, in which the contenders (each in its own process) take turns, ${results.measureMs} ms each per operation, after a warm-up${warmupText(results.warmup)}; ` +
       `seed of ${s.authors.toLocaleString('en-US')} authors, ${s.posts.toLocaleString('en-US')} posts, ${s.comments.toLocaleString('en-US')} comments, ` +
       `${s.tags} tags and ${s.links.toLocaleString('en-US')} post-tag links; 1-minute load average ${results.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end.`,
     'Each cell: median ops/s over the rounds, ± half their range, and in bold the ratio to the raw driver (higher is faster).',

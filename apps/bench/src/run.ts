@@ -4,7 +4,7 @@
  * rounds), resetting the data after each operation that writes; reports medians and spread, and
  * rewrites the results table and chart in README.md.
  *
- *   pnpm bench                          # every contender, every database, 3 rounds
+ *   pnpm bench                          # every contender, every database, 5 rounds
  *   pnpm bench -- --db sqlite --contenders raw,strata,kysely --rounds 5
  *   pnpm bench -- --smoke               # the CI run: a small seed, a few iterations, no README change
  *   pnpm bench -- --report              # rewrite the README section and chart from results/latest.json
@@ -60,14 +60,14 @@ function parseArgs(argv: readonly string[]): Options {
   }
   return {
     smoke,
-    rounds: number('--rounds', smoke ? 1 : 3),
+    rounds: number('--rounds', smoke ? 1 : 5),
     dbs: list('--db', DATABASES),
     contenders: list('--contenders', CONTENDERS),
     only: value('--ops') ? list('--ops', OPERATIONS) : [],
     warmupMs: number('--warmup', smoke ? 5 : 300),
     warmupIterations: number('--warmup-iterations', smoke ? 0 : 2000),
     warmupCapMs: number('--warmup-cap', smoke ? 0 : 2000),
-    measureMs: number('--time', smoke ? 20 : 1000),
+    measureMs: number('--time', smoke ? 20 : 600),
     readme: !smoke && !argv.includes('--no-readme'),
     memory: !argv.includes('--no-memory'),
   }
