@@ -23,6 +23,8 @@ export interface RunResults {
   readonly runs: Partial<Record<DbKind, Partial<Record<ContenderName, WorkerResult[]>>>>
   /** The 1-minute load average at the start and at the end. */
   load: number[]
+  /** By database: the share of the machine's CPU time the hypervisor gave to other guests while it was timed (Linux). */
+  steal?: Partial<Record<DbKind, number>>
 }
 
 /** One contender's figures for one operation on one database. */
@@ -115,6 +117,14 @@ function markdownTable(results: RunResults, summary: Summary, db: DbKind): strin
   }
   out.push(`| **geometric mean of the ratios** | ${names.map((c) => `**${summary.geomean[db]?.[c]?.toFixed(2) ?? '-'}**`).join(' | ')} |`)
   return out.join('\n')
+}
+
+/** The CPU steal time of each database's timing, as the README line says it (nothing where it was not read). */
+function stealText(results: RunResults): string {
+  const steal = results.steal
+  if (!steal) return ''
+  const parts = results.dbs.flatMap((db) => (steal[db] === undefined ? [] : [`${DB_TITLES[db]} ${(steal[db]! * 100).toFixed(1)}%`]))
+  return parts.length ? `; CPU time taken by the hypervisor for other guests (steal) while timing: ${parts.join(', ')}` : ''
 }
 
 /** The memory of ten loads of every post, by database and contender, with the ratio to raw. */
@@ -229,7 +239,7 @@ export function writeReport(app: string, results: RunResults, summary: Summary):
     '',
     `Run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${results.rounds} rounds, in which the contenders (each in its own process) take turns, ${results.measureMs} ms each per operation, after a warm-up${warmupText(results.warmup)}; ` +
       `seed of ${s.authors.toLocaleString('en-US')} authors, ${s.posts.toLocaleString('en-US')} posts, ${s.comments.toLocaleString('en-US')} comments, ` +
-      `${s.tags} tags and ${s.links.toLocaleString('en-US')} post-tag links; 1-minute load average ${results.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end.`,
+      `${s.tags} tags and ${s.links.toLocaleString('en-US')} post-tag links; 1-minute load average ${results.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end${stealText(results)}.`,
     'Each cell: median ops/s over the rounds, ± half their range, and in bold the ratio to the raw driver (higher is faster).',
     '',
     '![Geometric means of the ratios to the raw driver](results/chart.svg)',

@@ -4,13 +4,13 @@
  * rounds), resetting the data after each operation that writes; reports medians and spread, and
  * rewrites the results table and chart in README.md.
  *
- *   pnpm bench                          # every contender, every database, 5 rounds
+ *   pnpm bench                          # every contender, every database, 10 rounds
  *   pnpm bench -- --db sqlite --contenders raw,strata,kysely --rounds 5
  *   pnpm bench -- --smoke               # the CI run: a small seed, a few iterations, no README change
  *   pnpm bench -- --report              # rewrite the README section and chart from results/latest.json
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -60,14 +60,14 @@ function parseArgs(argv: readonly string[]): Options {
   }
   return {
     smoke,
-    rounds: number('--rounds', smoke ? 1 : 5),
+    rounds: number('--rounds', smoke ? 1 : 10),
     dbs: list('--db', DATABASES),
     contenders: list('--contenders', CONTENDERS),
     only: value('--ops') ? list('--ops', OPERATIONS) : [],
     warmupMs: number('--warmup', smoke ? 5 : 300),
     warmupIterations: number('--warmup-iterations', smoke ? 0 : 2000),
     warmupCapMs: number('--warmup-cap', smoke ? 0 : 2000),
-    measureMs: number('--time', smoke ? 20 : 600),
+    measureMs: number('--time', smoke ? 20 : 300),
     readme: !smoke && !argv.includes('--no-readme'),
     memory: !argv.includes('--no-memory'),
   }
@@ -121,6 +121,14 @@ class Worker {
   }
 }
 
+/** The machine's CPU time so far (Linux `/proc/stat`, in ticks): all of it, and what the hypervisor gave to other guests. */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  if (!existsSync('/proc/stat')) return undefined
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number)
+  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 }
+}
+
 /** The contenders in the order of round `r`: rotated by one each round. */
 function rotated<T>(list: readonly T[], r: number): T[] {
   const k = r % list.length
@@ -168,6 +176,7 @@ async function runDatabase(options: Options, target: Target, results: RunResults
       process.stderr.write(`${target.db} ${contender}: ${checks} checks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
     }
     await resetDatabase(target)
+    const before = cpuTicks()
     // Every contender loads the same posts: measured after the reset, before any timed write.
     if (options.memory)
       for (const [k, worker] of workers.entries()) {
@@ -189,6 +198,12 @@ async function runDatabase(options: Options, target: Target, results: RunResults
       }
       if (WRITES.has(op)) await resetDatabase(target)
       process.stderr.write(`${target.db} ${op}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+    }
+    const after = cpuTicks()
+    if (before && after && after.total > before.total) {
+      const steal = (after.steal - before.steal) / (after.total - before.total)
+      ;(results.steal ??= {})[target.db] = steal
+      process.stderr.write(`${target.db}: CPU steal while timing ${(steal * 100).toFixed(1)}%\n`)
     }
   } finally {
     await Promise.all(workers.map((w) => w.close()))
