@@ -35,7 +35,7 @@ export interface Target {
   readonly seed: SeedSize
 }
 
-/** The ten operations, in the order they run (reads first, so that no read sees a write of the same process). */
+/** The ten operations, in the order they run (reads first, so that no read sees what a write inserted). */
 export const OPERATIONS = [
   'getPost',
   'titleSearch',
@@ -51,6 +51,9 @@ export const OPERATIONS = [
 
 /** One of the ten operations. */
 export type Operation = (typeof OPERATIONS)[number]
+
+/** The operations that write (the runner resets the data after each). */
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>(['insertPost', 'bulkInsertComments', 'updatePost', 'transaction'])
 
 /** What each operation does, as the results table says it. */
 export const OPERATION_TITLES: Record<Operation, string> = {

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DATABASES, type DbKind, FULL_SEED, OPERATIONS, type Operation, SMOKE_SEED, type Target } from './config.js'
+import { DATABASES, type DbKind, FULL_SEED, OPERATIONS, type Operation, SMOKE_SEED, type Target, WRITE_OPERATIONS } from './config.js'
 import { CONTENDERS, type ContenderName } from './contender.js'
 import { resetDatabase, setupDatabase, targetFor } from './database.js'
 import { type RunResults, summarise, writeReport } from './report.js'
@@ -135,9 +135,6 @@ function rotated<T>(list: readonly T[], r: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)]
 }
 
-/** The operations that write: the data is reset after each. */
-const WRITES: ReadonlySet<Operation> = new Set(['insertPost', 'bulkInsertComments', 'updatePost', 'transaction'])
-
 /**
  * Runs every contender on one database, each in a process of its own, all open at once: one
  * operation at a time, each contender warms up, then the contenders take turns, one timed slice
@@ -176,7 +173,6 @@ async function runDatabase(options: Options, target: Target, results: RunResults
       process.stderr.write(`${target.db} ${contender}: ${checks} checks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
     }
     await resetDatabase(target)
-    const before = cpuTicks()
     // Every contender loads the same posts: measured after the reset, before any timed write.
     if (options.memory)
       for (const [k, worker] of workers.entries()) {
@@ -184,6 +180,7 @@ async function runDatabase(options: Options, target: Target, results: RunResults
         const first = per[options.contenders[k]!]![0]!
         per[options.contenders[k]!]![0] = { ...first, ...(memory ? { memory } : {}) }
       }
+    const before = cpuTicks()
     for (const op of OPERATIONS) {
       if (options.only.length && !options.only.includes(op)) continue
       const started = performance.now()
@@ -196,7 +193,7 @@ async function runDatabase(options: Options, target: Target, results: RunResults
           ;(result.iterations as Record<string, number>)[op] = iterations
         }
       }
-      if (WRITES.has(op)) await resetDatabase(target)
+      if (WRITE_OPERATIONS.has(op)) await resetDatabase(target)
       process.stderr.write(`${target.db} ${op}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
     }
     const after = cpuTicks()
