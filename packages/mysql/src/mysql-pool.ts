@@ -1,6 +1,6 @@
 import { OperationalError } from '@strata/core'
 import type { ArrayRowsResult, DirectDriver } from '@strata/query'
-import { type CompiledQuery, MysqlDialect, MysqlDriver, type MysqlPool, type MysqlPoolConnection, type QueryResult } from 'kysely'
+import { type CompiledQuery, type DatabaseConnection, MysqlDialect, MysqlDriver, type MysqlPool, type MysqlPoolConnection, type QueryResult } from 'kysely'
 import type { Pool } from 'mysql2'
 
 // The mysql2 side of the dialect: Strata's type conversions, the pool wrapper (acquire timeout,
@@ -55,9 +55,10 @@ interface RawConnection {
   readonly config?: { rowsAsArray?: boolean }
 }
 
-/** The events of a mysql2 query that tell whether its result was read to the end. */
-interface QueryEvents {
+/** A mysql2 query made without a callback: its events tell whether its result was read to the end; `stream()` reads it. */
+interface StreamedQuery {
   once(event: 'end' | 'error', listener: () => void): unknown
+  stream(options: { objectMode: true }): AsyncIterable<unknown>
 }
 
 /** The conversion options of a mysql2 connection's config, as far as they change what rows hold. */
@@ -201,10 +202,96 @@ function queryResult(result: unknown, arrays = false): QueryResult<unknown> | Ar
   return arrays ? { rows, arrays: true } : { rows }
 }
 
-/** A pool as Kysely's MysqlDialect takes it, plus the direct hot path (`run`). */
+/**
+ * A pooled mysql2 connection as Strata holds it: the connection Kysely's driver gets from the pool
+ * (`MysqlPoolConnection`), and the one the driver hands to `atomic` blocks and streams
+ * (`DatabaseConnection`), whose `run` is the blocks' direct path (`DirectDriver.runOn`). One per
+ * mysql2 connection, for as long as that connection lives.
+ */
+export class PooledConnection implements DatabaseConnection {
+  readonly #raw: RawConnection
+  readonly #castInConfig: boolean
+  /** The result being streamed on this checkout, if any, and whether it was read to its end. */
+  #streaming: { done: boolean } | undefined
+
+  constructor(raw: RawConnection, castInConfig: boolean) {
+    this.#raw = raw
+    this.#castInConfig = castInConfig
+  }
+
+  /** Runs one query with Strata's conversions and gives Kysely's result; with `arrays`, the rows of a SELECT may come as arrays. */
+  run(query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> {
+    return new Promise((resolve, reject) => {
+      send(
+        this.#raw,
+        query.sql,
+        query.parameters,
+        this.#castInConfig,
+        (e, result) => {
+          if (e) reject(e)
+          else resolve(queryResult(result, arrays && rowsAreArrays(result)))
+        },
+        arrays,
+      )
+    })
+  }
+
+  /** Kysely's `DatabaseConnection.executeQuery`: what Kysely's own MysqlConnection gives, without its wrappers. */
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.run(query) as Promise<QueryResult<R>>
+  }
+
+  /** Kysely's `DatabaseConnection.streamQuery`: the rows one at a time, as Kysely's MysqlConnection streams them. */
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const stream = this.#stream(query.sql, query.parameters).stream({ objectMode: true })
+    try {
+      for await (const row of stream) yield { rows: [row as R] }
+    } catch (e) {
+      // The stream closed before its end: the query's own error, if any, comes as 'error' instead.
+      if ((e as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') return
+      throw e
+    }
+  }
+
+  /** mysql2's `query`: with a callback, one query with Strata's conversions; without, a streamed query (Kysely's MysqlConnection uses both). */
+  query(sql: string, parameters: readonly unknown[], callback?: QueryCallback): StreamedQuery | undefined {
+    if (callback === undefined) return this.#stream(sql, parameters)
+    send(this.#raw, sql, parameters, this.#castInConfig, callback)
+    return undefined
+  }
+
+  /** A streamed query (rows converted by `mysqlTypeCast`, whatever the pool's config), watched to its end. */
+  #stream(sql: string, parameters: readonly unknown[]): StreamedQuery {
+    const query = this.#raw.query({ sql, values: parameters, typeCast: mysqlTypeCast }) as StreamedQuery
+    const state = { done: false }
+    this.#streaming = state
+    const finish = () => {
+      state.done = true
+    }
+    query.once('end', finish)
+    query.once('error', finish)
+    return query
+  }
+
+  /**
+   * Gives the connection back to the pool; one whose streamed result is still arriving
+   * (`iterator()` left early) is closed instead, as the next query on it would first wait for the
+   * rest of the result (possibly millions of rows) to be read and thrown away.
+   */
+  release(): void {
+    const unfinished = this.#streaming !== undefined && !this.#streaming.done
+    this.#streaming = undefined
+    if (unfinished) this.#raw.destroy()
+    else this.#raw.release()
+  }
+}
+
+/** A pool as Kysely's MysqlDialect takes it, plus the direct hot path (`run`) and Strata's connections (`connection`). */
 export interface StrataPool extends MysqlPool {
   /** Runs one query on a pooled connection (set up, within `acquireTimeout`) and gives Kysely's result. */
   run(query: CompiledQuery, arrays?: boolean): Promise<QueryResult<unknown>>
+  /** Checks out a connection (set up, within `acquireTimeout`) until its `release()`. */
+  connection(): Promise<PooledConnection>
 }
 
 /** What `strataPool` needs besides the mysql2 pool. */
@@ -231,7 +318,7 @@ export function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
   // mysql2's resetOnRelease clears the session at every release: then every checkout sets it up again.
   const resets = Boolean(config?.resetOnRelease)
   const ready = new WeakSet<RawConnection>()
-  const wrappers = new WeakMap<RawConnection, MysqlPoolConnection>()
+  const connections = new WeakMap<RawConnection, PooledConnection>()
 
   // mysql2 emits 'acquire' within getConnection() when it hands over a free connection (the callback
   // then runs on the next tick): such a checkout cannot wait, and needs no acquireTimeout timer.
@@ -288,42 +375,28 @@ export function strataPool(pool: Pool, options: StrataPoolOptions): StrataPool {
       }, acquireTimeout)
   }
 
-  const wrap = (raw: RawConnection): MysqlPoolConnection => {
-    let w = wrappers.get(raw)
-    if (!w) {
-      let streaming: { done: boolean } | undefined
-      w = {
-        query: ((text: string, values: unknown[], cb?: QueryCallback) => {
-          if (cb) return send(raw, text, values, castInConfig, cb)
-          // Without a callback Kysely streams the result (MysqlConnection.streamQuery); a streamed
-          // row is converted by mysqlTypeCast whatever the pool's config.
-          const query = raw.query({ sql: text, values, typeCast: mysqlTypeCast }) as QueryEvents
-          const state = { done: false }
-          streaming = state
-          const finish = () => {
-            state.done = true
-          }
-          query.once('end', finish)
-          query.once('error', finish)
-          return query
-        }) as MysqlPoolConnection['query'],
-        release: () => {
-          const unfinished = streaming !== undefined && !streaming.done
-          streaming = undefined
-          if (unfinished) raw.destroy()
-          else raw.release()
-        },
-      }
-      wrappers.set(raw, w)
+  const connectionOf = (raw: RawConnection): PooledConnection => {
+    let c = connections.get(raw)
+    if (c === undefined) {
+      c = new PooledConnection(raw, castInConfig)
+      connections.set(raw, c)
     }
-    return w
+    return c
   }
 
   return {
     getConnection(callback) {
       acquire((error, raw) => {
         if (raw === undefined) callback(error, undefined as never)
-        else callback(null, wrap(raw))
+        else callback(null, connectionOf(raw) as unknown as MysqlPoolConnection)
+      })
+    },
+    connection() {
+      return new Promise((resolve, reject) => {
+        acquire((error, raw) => {
+          if (raw === undefined) reject(error)
+          else resolve(connectionOf(raw))
+        })
       })
     },
     run(query, arrays = false) {
@@ -373,6 +446,29 @@ class StrataMysqlDriver extends MysqlDriver implements DirectDriver {
   /** Runs `query` on a pooled connection; undefined until Kysely has initialised the driver. */
   runDirect(query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> | undefined {
     return this.#opened.pool?.run(query, arrays)
+  }
+
+  /**
+   * A pooled connection for an `atomic` block, a stream or `db.kysely()`: Strata's own
+   * (`PooledConnection`), whose queries skip Kysely's MysqlConnection and which `runOn` runs on.
+   */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const pool = this.#opened.pool
+    // Not initialised, or destroyed: Kysely's driver says so in its own words.
+    if (pool === undefined) return super.acquireConnection()
+    return pool.connection()
+  }
+
+  /** Gives a connection of `acquireConnection()` back to the pool. */
+  override async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (connection instanceof PooledConnection) connection.release()
+    else await super.releaseConnection(connection as Parameters<MysqlDriver['releaseConnection']>[0])
+  }
+
+  /** Runs `query` on a connection this driver checked out (an `atomic` block's), rows as arrays when asked. */
+  runOn(connection: DatabaseConnection, query: CompiledQuery, arrays = false): Promise<QueryResult<unknown>> {
+    if (connection instanceof PooledConnection) return connection.run(query, arrays)
+    return connection.executeQuery(query)
   }
 
   /** Ends the pool (when Strata opened it); the direct path then gives way to Kysely's error. */

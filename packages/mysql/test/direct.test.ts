@@ -1,11 +1,12 @@
 // The direct hot path (DirectDriver.runDirect) of the MySQL driver and the conversions of both
 // kinds of pool: Strata's own (conversions in the pool's config) and a given one (typeCast per query).
 import { OperationalError } from '@strata/core'
-import { isDirectDriver } from '@strata/query'
-import { CompiledQuery, type Driver, type QueryResult } from 'kysely'
+import { type DirectDriver, isDirectDriver } from '@strata/query'
+import { CompiledQuery, type Driver, MysqlDriver, type QueryResult } from 'kysely'
 import { Connection, createPool, type Pool } from 'mysql2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type MysqlOptions, mysql } from '../src/index.js'
+import { PooledConnection, STRATA_CASTS, strataPool } from '../src/mysql-pool.js'
 import { scratchDatabase, serverAvailable } from './server.js'
 
 const available = await serverAvailable()
@@ -37,7 +38,25 @@ function givenPool(): Pool {
   return pool
 }
 
-/** What Kysely's own connection of `driver` gives for `query`. */
+/** Kysely's own MysqlDriver (its MysqlConnection) on a Strata pool of the scratch database: the reference for what a driver gives. */
+async function kyselyDriver(): Promise<Driver> {
+  const pool = createPool({ uri: scratch.url, connectionLimit: 2, ...STRATA_CASTS })
+  const driver = new MysqlDriver({
+    pool: async () =>
+      strataPool(pool, {
+        owned: true,
+        acquireTimeout: 5000,
+        setUp: async (query) => {
+          await query("set time_zone = '+00:00'")
+        },
+      }),
+  })
+  drivers.push(driver)
+  await driver.init()
+  return driver
+}
+
+/** What a connection of `driver` gives for `query` (Kysely's DatabaseConnection interface). */
 async function viaKysely(driver: Driver, query: CompiledQuery): Promise<QueryResult<unknown>> {
   const connection = await driver.acquireConnection()
   try {
@@ -314,5 +333,67 @@ describe.skipIf(!available)('MySQL direct hot path (runDirect)', () => {
     )
     expect((error as { errno?: number }).errno).toBe(1146)
     expect((await driver.runDirect(q('select 3 as three')))?.rows).toEqual([{ three: 3 }])
+  })
+
+  it("runs an atomic block's queries on the block's connection (runOn), with the result Kysely's own MysqlConnection gives", async () => {
+    const driver = await driverOf({ connectionLimit: 2 })
+    const reference = await kyselyDriver()
+    const runOn = (driver as unknown as Required<DirectDriver>).runOn.bind(driver)
+    const connection = await driver.acquireConnection()
+    expect(connection).toBeInstanceOf(PooledConnection)
+    try {
+      const id = q('select connection_id() as c')
+      const held = (await connection.executeQuery(id)).rows
+      // Every query of the block runs on the connection it holds, whatever the pool does meanwhile.
+      await Promise.all([driver.runDirect(id), driver.runDirect(id)])
+      expect((await runOn(connection, id)).rows).toEqual(held)
+
+      const insert = await runOn(connection, q('insert into kinds (label) values (?)', ['block']))
+      const kyselyInsert = await viaKysely(reference, q('insert into kinds (label) values (?)', ['reference']))
+      expect(insert).toStrictEqual({ ...kyselyInsert, insertId: insert.insertId })
+      expect(insert.insertId).toEqual(expect.any(BigInt))
+
+      const select = q('select id, label from kinds where label in (?, ?) order by id', ['block', 'reference'])
+      expect(await runOn(connection, select)).toStrictEqual(await viaKysely(reference, select))
+      expect(await runOn(connection, KINDS)).toStrictEqual(await viaKysely(reference, KINDS))
+      const arrays = (await runOn(connection, KINDS, true)) as QueryResult<unknown> & { arrays?: boolean }
+      expect(arrays.arrays).toBe(true)
+      expect(arrays.rows).toStrictEqual((await viaKysely(reference, KINDS)).rows.map((row) => Object.values(row as object)))
+
+      const update = q("update kinds set label = 'done' where label in ('block', 'reference')")
+      const updated = await runOn(connection, update)
+      expect(updated).toStrictEqual({ insertId: undefined, numAffectedRows: 2n, numChangedRows: 2n, rows: [] })
+      expect(await runOn(connection, update)).toStrictEqual(await viaKysely(reference, update))
+      expect(await runOn(connection, q("delete from kinds where label = 'done'"))).toStrictEqual({
+        insertId: undefined,
+        numAffectedRows: 2n,
+        numChangedRows: 0n,
+        rows: [],
+      })
+      const error = await runOn(connection, q('select * from no_such_table')).catch((e: unknown) => e)
+      expect((error as { errno?: number }).errno).toBe(1146)
+      // The connection serves again after the driver's error, and is still the one held.
+      expect((await runOn(connection, id)).rows).toEqual(held)
+    } finally {
+      await driver.releaseConnection(connection)
+    }
+    // Given back to the pool: the next checkout may take it again.
+    expect((await driver.runDirect(q('select 1 as one')))?.rows).toEqual([{ one: 1 }])
+  })
+
+  it('closes a connection given back while its streamed result is still arriving, and serves on another', async () => {
+    const driver = await driverOf({ connectionLimit: 1 })
+    const id = q('select connection_id() as c')
+    const connectionId = async () => ((await driver.runDirect(id))!.rows[0] as { c: number }).c
+    const before = await connectionId()
+    const connection = await driver.acquireConnection()
+    // 100,000 rows (ten digits, five times over), on MySQL and MariaDB alike.
+    const digits = `(${Array.from({ length: 10 }, (_, i) => `select ${i} as d`).join(' union all ')})`
+    const many = q(`select 1 as one from ${['a', 'b', 'c', 'd', 'e'].map((t) => `${digits} as ${t}`).join(', ')}`)
+    const rows = connection.streamQuery(many, 1)[Symbol.asyncIterator]()
+    expect((await rows.next()).value).toEqual({ rows: [{ one: 1 }] })
+    await driver.releaseConnection(connection)
+    await rows.return?.(undefined)
+    expect(await connectionId()).not.toBe(before)
   })
 })

@@ -1,11 +1,13 @@
 import {
   DataError,
+  IntegrityError,
   TypeMismatchError,
 } from '@strata/core'
 import { sql } from '@strata/query'
 import { createPool } from 'mysql2'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { mysql } from '../src/index.js'
+import { PooledConnection } from '../src/mysql-pool.js'
 import { available, db, scratch, useDatabase, withOther, Writer, Essay, Kinds, Counter } from './my-fixture.js'
 
 describe.skipIf(!available)('@strata/mysql on a live server', () => {
@@ -397,6 +399,48 @@ describe.skipIf(!available)('@strata/mysql on a live server', () => {
         total: 1,
       })
       expect(await Writer.objects.orderBy('name').valuesList('name', { flat: true })).toEqual(['AA', 'C'])
+    })
+  })
+
+  describe('atomic blocks', () => {
+    it("run every statement on the block's connection through the driver's direct path (runOn), rows as arrays", async () => {
+      const run = vi.spyOn(PooledConnection.prototype, 'run')
+      try {
+        const { queries } = await db.captureQueries(() =>
+          db.engine().atomic(async () => {
+            await Writer.objects.create({ name: 'Block', email: 'block@example.com', age: 3 })
+            expect((await Writer.objects.get({ email: 'block@example.com' })).age).toBe(3)
+            expect(await Writer.objects.filter({ name: 'Block' }).update({ age: 4 })).toBe(1)
+          }),
+        )
+        expect(queries.map((q) => q.sql.split(' ')[0]!.toLowerCase())).toEqual(['begin', 'insert', 'select', 'update', 'commit'])
+        // BEGIN, the body's three statements and COMMIT: one connection, the SELECT's rows asked as arrays.
+        expect(run.mock.calls.map(([query, arrays]) => [query.sql.split(' ')[0], arrays ?? false])).toEqual([
+          ['begin', false],
+          ['insert', false],
+          ['select', true],
+          ['update', false],
+          ['commit', false],
+        ])
+        expect(new Set(run.mock.instances).size).toBe(1)
+      } finally {
+        run.mockRestore()
+      }
+      expect((await Writer.objects.get({ email: 'block@example.com' })).age).toBe(4)
+    })
+
+    it('roll back on the same path: a failed statement breaks the block, nothing of it stays', async () => {
+      const error = await db
+        .engine()
+        .atomic(async () => {
+          await Writer.objects.create({ name: 'Gone', email: 'gone@example.com' })
+          await Writer.objects.create({ name: 'Twice', email: 'gone@example.com' })
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(IntegrityError)
+      expect(await Writer.objects.filter({ name__in: ['Gone', 'Twice'] }).count()).toBe(0)
+      // The connection went back to the pool in a usable state.
+      expect(await Writer.objects.count()).toBeGreaterThanOrEqual(0)
     })
   })
 })
