@@ -63,9 +63,33 @@ class StateSlot extends Stamp {
   }
 }
 
-/** Fresh state of an instance: every member present from the start, so that all states share one shape. */
+/** The state of an instance: every member present from the start, so that all states share one shape. */
+class State implements InstanceState {
+  // Declared, not defined as class fields: the constructor's plain stores make the object.
+  declare adding: boolean
+  declare db: string | undefined
+  declare cache: Map<string, unknown> | null
+  declare prefetched: Map<string, readonly unknown[]> | null
+  declare deferred: Set<string> | null
+
+  constructor(adding: boolean, db: string | undefined) {
+    this.adding = adding
+    this.db = db
+    this.cache = null
+    this.prefetched = null
+    this.deferred = null
+  }
+}
+
+/**
+ * Fresh state of an instance. Made by a constructor, not an object literal: V8 tracks where each
+ * literal is allocated, and once most objects of one site outlive a young-generation collection
+ * (a large list loaded and kept) it allocates that site's objects in the old generation from then
+ * on, for the life of the process. Every instance's state would then be old, and the relations and
+ * prefetched rows later written into it would be kept alive by it until a full collection.
+ */
 function newState(adding: boolean, db: string | undefined): InstanceState {
-  return { adding, db, cache: null, prefetched: null, deferred: null }
+  return new State(adding, db)
 }
 
 /** Options of `save()`. */
