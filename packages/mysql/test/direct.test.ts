@@ -2,7 +2,7 @@
 // kinds of pool: Strata's own (conversions in the pool's config) and a given one (typeCast per query).
 import { OperationalError } from '@strata/core'
 import { type DirectDriver, isDirectDriver } from '@strata/query'
-import { CompiledQuery, type Driver, MysqlDriver, type QueryResult } from 'kysely'
+import { CompiledQuery, type DatabaseConnection, type Driver, MysqlDriver, type QueryResult } from 'kysely'
 import { Connection, createPool, type Pool } from 'mysql2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type MysqlOptions, mysql } from '../src/index.js'
@@ -338,7 +338,9 @@ describe.skipIf(!available)('MySQL direct hot path (runDirect)', () => {
   it("runs an atomic block's queries on the block's connection (runOn), with the result Kysely's own MysqlConnection gives", async () => {
     const driver = await driverOf({ connectionLimit: 2 })
     const reference = await kyselyDriver()
-    const runOn = (driver as unknown as Required<DirectDriver>).runOn.bind(driver)
+    const direct = driver as unknown as Required<DirectDriver>
+    const runOn = (connection: DatabaseConnection, query: CompiledQuery, arrays = false) =>
+      Promise.resolve(direct.runOn(connection, query, arrays))
     const connection = await driver.acquireConnection()
     expect(connection).toBeInstanceOf(PooledConnection)
     try {
