@@ -255,7 +255,6 @@ function throughJoin(base: QuerySet<unknown>, rel: Relation, batch: readonly unk
   return new QuerySet<unknown>({ ...s, where, annotations, calls: call })
 }
 
-
 const NO_ROWS: readonly object[] = Object.freeze([])
 
 /**
@@ -270,6 +269,7 @@ const NO_ROWS: readonly object[] = Object.freeze([])
 function newList(): object[] {
   return NO_ROWS.slice()
 }
+
 /** Loads `rel` for `objs` (none of which holds it yet) and stores it on them; returns the related objects. */
 async function fetchLevel(objs: readonly object[], rel: Relation, queryset: QueryState | undefined, toAttr: string | undefined, using: string | undefined): Promise<object[]> {
   // A sliced queryset is sliced per parent (Django 4.2): its rows numbered by parent key in its ordering.
