@@ -338,8 +338,8 @@ export const mysqlOperations: DialectOperations = {
   limitOffset(limit, offset) {
     if (limit === null && offset === 0) return sql``
     // MySQL has no OFFSET without LIMIT; its manual gives the largest BIGINT UNSIGNED for "all rows".
-    if (limit === null) return sql`limit 18446744073709551615 offset ${sql.lit(offset)}`
-    return offset ? sql`limit ${sql.lit(limit)} offset ${sql.lit(offset)}` : sql`limit ${sql.lit(limit)}`
+    if (limit === null) return sql`limit 18446744073709551615 offset ${offset}`
+    return offset ? sql`limit ${sql.lit(limit)} offset ${offset}` : sql`limit ${sql.lit(limit)}`
   },
 
   columnType(field) {

@@ -21,9 +21,9 @@ describe.skipIf(!available)('@strata/mysql on a live server', () => {
         .slice(5, 10)
         .sql()
       expect(q.sql).toBe(
-        'select `t0`.`id` as `c0`, `t0`.`name` as `c1`, `t0`.`email` as `c2`, `t0`.`age` as `c3` from `writer` as `t0` where (lower(`t0`.`name`) like lower(?) collate utf8mb4_bin and `t0`.`age` >= ?) order by `t0`.`age` desc limit 5 offset 5',
+        'select `t0`.`id` as `c0`, `t0`.`name` as `c1`, `t0`.`email` as `c2`, `t0`.`age` as `c3` from `writer` as `t0` where (lower(`t0`.`name`) like lower(?) collate utf8mb4_bin and `t0`.`age` >= ?) order by `t0`.`age` desc limit 5 offset ?',
       )
-      expect(q.parameters).toEqual(['%a\\%b%', 3])
+      expect(q.parameters).toEqual(['%a\\%b%', 3, 5])
     })
 
     it('makes exact on text case-sensitive whatever the column collation', () => {
@@ -33,7 +33,9 @@ describe.skipIf(!available)('@strata/mysql on a live server', () => {
     })
 
     it('writes an offset without a limit with the largest BIGINT UNSIGNED', () => {
-      expect(Writer.objects.all().slice(3).sql().sql).toMatch(/limit 18446744073709551615 offset 3\s*$/)
+      const q = Writer.objects.all().slice(3).sql()
+      expect(q.sql).toMatch(/limit 18446744073709551615 offset \?\s*$/)
+      expect(q.parameters).toEqual([3])
     })
 
     it('emulates NULLS FIRST / LAST with an `is null` term only where MySQL differs', async () => {

@@ -339,8 +339,8 @@ export const postgresOperations: DialectOperations = {
 
   limitOffset(limit, offset) {
     if (limit === null && offset === 0) return sql``
-    if (limit === null) return sql`offset ${sql.lit(offset)}`
-    return offset ? sql`limit ${sql.lit(limit)} offset ${sql.lit(offset)}` : sql`limit ${sql.lit(limit)}`
+    if (limit === null) return sql`offset ${offset}`
+    return offset ? sql`limit ${sql.lit(limit)} offset ${offset}` : sql`limit ${sql.lit(limit)}`
   },
 
   columnType(field) {

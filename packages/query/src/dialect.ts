@@ -119,7 +119,11 @@ export interface DialectOperations {
   orderTerm(expr: Fragment, descending: boolean, nulls: { nullsFirst?: boolean; nullsLast?: boolean }): Fragment
   /** `ORDER BY` random. */
   random(): Fragment
-  /** The LIMIT/OFFSET clause (empty when neither is set). */
+  /**
+   * The LIMIT/OFFSET clause (empty when neither is set): the limit written into the SQL (a
+   * planner plans a known LIMIT better), the offset bound as the statement's last parameter, so
+   * that the pages of a QuerySet share one compiled plan.
+   */
   limitOffset(limit: number | null, offset: number): Fragment
   /** The column type in DDL for a field. */
   columnType(field: Field): string

@@ -158,6 +158,9 @@ export class PlanCache<E> {
     const leaves = plan === undefined ? plainLeaves(state) : plan.leaves
     let conditions = leaves ? readParams(state.where, leaves, this.#dialect.ops, this.#longList) : undefined
     if (conditions === undefined) conditions = new QueryCompiler(state, this.#dialect).conditionParams()
+    // The offset is the last parameter (`limitOffset`); a dialect that writes it otherwise gives a
+    // plan whose parameters differ from the compiler's, which is then not kept.
+    if (conditions !== undefined && state.offset > 0) conditions.push(state.offset)
     const params = conditions && lead ? [...lead.params, ...conditions] : conditions
     if (plan === undefined) {
       this.stats.misses++

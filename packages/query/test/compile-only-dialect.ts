@@ -26,7 +26,7 @@ export function compileOnly(): StrataDialect {
       orderTerm: (expr, desc) => (desc ? sql`${expr} desc` : sql`${expr} asc`),
       random: () => sql`random()`,
       limitOffset: (limit, offset) =>
-        limit === null && !offset ? sql`` : sql`limit ${sql.lit(limit ?? -1)}${offset ? sql` offset ${sql.lit(offset)}` : sql``}`,
+        limit === null && !offset ? sql`` : sql`limit ${sql.lit(limit ?? -1)}${offset ? sql` offset ${offset}` : sql``}`,
       columnType: () => 'text',
       autoIncrement: () => '',
       insertVerb: () => 'insert',

@@ -251,8 +251,8 @@ export const sqliteOperations: DialectOperations = {
 
   limitOffset(limit, offset) {
     if (limit === null && offset === 0) return sql``
-    if (limit === null) return sql`limit -1 offset ${sql.lit(offset)}`
-    return offset ? sql`limit ${sql.lit(limit)} offset ${sql.lit(offset)}` : sql`limit ${sql.lit(limit)}`
+    if (limit === null) return sql`limit -1 offset ${offset}`
+    return offset ? sql`limit ${sql.lit(limit)} offset ${offset}` : sql`limit ${sql.lit(limit)}`
   },
 
   columnType(field) {

@@ -32,12 +32,14 @@ describe('sqlite iterator(): pages, not an open statement', () => {
     const { queries } = await db.captureQueries(async () => {
       for await (const t of Tag.objects.iterator({ chunkSize: 4 })) await Tag.objects.filter({ pk: t.pk }).update({ name: `${t.name}x` })
     })
-    const selects = queries.map((q) => q.sql).filter((s) => /^select/i.test(s))
+    const selectQueries = queries.filter((q) => /^select/i.test(q.sql))
+    const selects = selectQueries.map((q) => q.sql)
     expect(selects[0]).toMatch(/max\(/i)
     // 10 rows in pages of 4: 4, 4, 2.
     expect(selects.slice(1)).toHaveLength(3)
     expect(selects[1]).toMatch(/where "t0"\."id" <= \? order by "t0"\."id" asc limit 4$/)
     expect(selects[2]).toMatch(/where \("t0"\."id" <= \? and "t0"\."id" > \?\) order by "t0"\."id" asc limit 4$/)
+    expect(selectQueries[2]!.parameters).toHaveLength(2)
     expect(queries.filter((q) => /^update/i.test(q.sql))).toHaveLength(10)
   })
 

@@ -75,6 +75,32 @@ export function planCacheSuite(ctx: ConformanceContext): void {
       }
     })
 
+    it('pages of one QuerySet share one plan: the offset is a parameter, the page size is in the SQL, each page has its rows', async () => {
+      const { p1, p2, p3, p4 } = await ctx.seed()
+      const ids = [p1, p2, p3, p4].map((p) => p.id).sort((a, b) => a - b)
+      const page = (n: number, size: number) => Post.objects.orderBy('id').slice(n * size, (n + 1) * size)
+      const texts = new Map<number, Set<string>>()
+      for (let round = 0; round < 2; round++)
+        for (const size of [1, 2, 3])
+          for (let n = 1; n * size < ids.length; n++) {
+            const [q] = await capture(async () => expect((await page(n, size)).map((p) => p.id)).toEqual(ids.slice(n * size, (n + 1) * size)))
+            expect(q!.parameters).toEqual([n * size])
+            expect(q!.sql).toMatch(new RegExp(`limit ${size} offset (\\?|\\$1)\\s*$`))
+            texts.set(size, (texts.get(size) ?? new Set()).add(q!.sql))
+          }
+      // One SQL text per page size, whatever the page; the second round is all cache hits.
+      for (const set of texts.values()) expect(set.size).toBe(1)
+      const sizeBefore = stats().size
+      const hitsBefore = stats().hits
+      for (let n = 0; n < 50; n++) expect(await page(n + 1, 2)).toHaveLength(n === 0 ? 2 : 0)
+      expect(stats().size).toBe(sizeBefore)
+      expect(stats().hits - hitsBefore).toBe(50)
+      // An offset without a limit binds it too; far past the end gives nothing.
+      const [rest] = await capture(async () => expect((await Post.objects.orderBy('id').slice(3)).map((p) => p.id)).toEqual(ids.slice(3)))
+      expect(rest!.parameters).toEqual([3])
+      expect(await page(2 ** 40, 2)).toEqual([])
+    })
+
     it('values that look like SQL stay parameters on a warm cache, and change nothing', async () => {
       await ctx.seed()
       const search = (word: string) => Post.objects.filter(Q({ title__contains: word }).or({ content__icontains: word }))

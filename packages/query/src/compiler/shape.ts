@@ -143,7 +143,7 @@ export function shapeKey(state: QueryState, longInArrays: number | undefined): s
   longList = longInArrays ?? Number.POSITIVE_INFINITY
   try {
     // Custom lookups and transforms render SQL from their callbacks: a registration change is a new shape.
-    let key = `${registryVersion()}:${shapeId(state.meta)}:${state.result}:${state.reversed ? 'r' : ''}${state.distinct ? 'd' : ''}${state.groupByValues ? 'g' : ''}:${state.limit ?? ''}:${state.offset}`
+    let key = `${registryVersion()}:${shapeId(state.meta)}:${state.result}:${state.reversed ? 'r' : ''}${state.distinct ? 'd' : ''}${state.groupByValues ? 'g' : ''}:${state.limit ?? ''}:${state.offset > 0 ? 'O' : ''}`
     if (state.where) key += `;W${whereKey(state.where)}`
     if (state.order) key += `;O${state.order.length === 0 ? '' : state.order.map((t) => (t.expr === 'random' ? '?' : `${t.descending ? '-' : ''}${exprKey(t.expr)}${t.nulls.nullsFirst ? 'F' : ''}${t.nulls.nullsLast ? 'L' : ''}`)).join(',')}`
     if (state.annotations.size) key += `;A${[...state.annotations].map(([k, e]) => `${k}${state.hidden.has(k) ? '-' : ''}=${exprKey(e)}`).join(',')}`
@@ -219,7 +219,7 @@ export function sameShape(template: QueryState, state: QueryState, longInArrays:
     template.distinct !== state.distinct ||
     template.groupByValues !== state.groupByValues ||
     template.limit !== state.limit ||
-    template.offset !== state.offset
+    template.offset > 0 !== state.offset > 0
   )
     return false
   if (state.combinator || state.forUpdate || state.empty) return false
